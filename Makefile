@@ -1,0 +1,35 @@
+# Two commands on a fresh machine with Python 3.11: `make build` and `make test`.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+DBT := $(BIN)/dbt
+DBT_FLAGS := --profiles-dir . --project-dir .
+
+.PHONY: build test lint parse generate-sf1 clean
+
+$(INSTALLED): requirements.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt
+	$(BIN)/pip install --quiet --no-deps -e .
+	touch $(INSTALLED)
+
+## Build the warehouse into $$WAREHOUSE_DB (default warehouse.duckdb) from $$WAREHOUSE_RAW_DIR
+## (default: the embedded dataset, generated into data/raw/default on first use).
+build: $(INSTALLED)
+	$(BIN)/python -m engagement_analytics build
+
+## Every check: pytest (generates data and builds once), sqlfluff, dbt parse with warnings as errors.
+test: $(INSTALLED)
+	$(BIN)/python -m pytest
+	$(MAKE) lint parse
+
+lint: $(INSTALLED)
+	WAREHOUSE_TARGET=lint $(BIN)/sqlfluff lint models analyses tests/data_tests macros
+
+parse: $(INSTALLED)
+	WAREHOUSE_TARGET=lint DBT_TARGET_PATH=target/parse $(DBT) --warn-error parse $(DBT_FLAGS)
+
+clean:
+	rm -rf target logs .build data warehouse.duckdb

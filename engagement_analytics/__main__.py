@@ -1,0 +1,3 @@
+from engagement_analytics.cli import main
+
+raise SystemExit(main())

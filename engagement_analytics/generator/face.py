@@ -1,0 +1,180 @@
+"""Face domain: 68-landmark captures, expressions and FaceID/Animoji product interactions.
+
+Planted (recorded in the truth file under ``face``):
+- sensor anomalies in landmark captures (``anomalies``: user_id, captured_at, kind), of four
+  kinds: ``deviation`` (the face is distorted), ``missing_landmarks`` (points dropped),
+  ``duplicate_capture`` (a frozen sensor repeats an earlier capture's points exactly) and
+  ``out_of_range`` (points outside the normalised frame: x, y in 0..1, z in -1..1);
+- expression profiles (``profiles``: user_id -> profile name) tied to product preference;
+- daily interaction time with weekly seasonality and a per-product trend.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .common import SF1_FACE_USERS, WINDOW_SECONDS, scaled, to_timestamps
+
+N_LANDMARKS = 68
+EXPRESSION_TYPES = ["neutral", "smile", "laugh", "surprise", "frown", "wink"]
+PRODUCTS = ["FaceID", "Animoji"]
+SECONDS_PER_DAY = 86_400
+N_DAYS = WINDOW_SECONDS // SECONDS_PER_DAY
+
+# Expression profiles: share of each expression type, strength Beta(a, b), and product mix.
+PROFILES = {
+    "frequent_strong_smiles": {"mix": [0.15, 0.45, 0.25, 0.05, 0.02, 0.08], "beta": (6.0, 2.0), "animoji_share": 0.8},
+    "mostly_neutral_subtle": {"mix": [0.70, 0.10, 0.03, 0.05, 0.10, 0.02], "beta": (2.0, 6.0), "animoji_share": 0.15},
+    "surprised_and_winking": {"mix": [0.15, 0.10, 0.05, 0.35, 0.05, 0.30], "beta": (4.0, 3.0), "animoji_share": 0.65},
+    "frowning_focused": {"mix": [0.35, 0.05, 0.02, 0.08, 0.48, 0.02], "beta": (3.0, 3.0), "animoji_share": 0.25},
+}
+ANOMALY_KINDS = ["deviation", "missing_landmarks", "duplicate_capture", "out_of_range"]
+ANOMALY_SHARE = 0.02
+WEEKEND_FACTOR = 1.35
+# Weekly growth of interaction time per product: Animoji grows, FaceID slowly declines.
+WEEKLY_TREND = {"FaceID": -0.004, "Animoji": 0.008}
+
+
+@dataclass(frozen=True)
+class AnimojiPlan:
+    """The face experiment's treatment: longer Animoji sessions and steadier landmarks in the window."""
+
+    treated_user_ids: np.ndarray
+    start: dt.date
+    end: dt.date  # inclusive
+    animoji_time_factor: float
+    jitter_factor: float
+
+
+@dataclass
+class FaceData:
+    landmarks: pd.DataFrame
+    expressions: pd.DataFrame
+    product_interactions: pd.DataFrame
+    truth: dict
+
+
+def face_user_count(scale: float) -> int:
+    return scaled(SF1_FACE_USERS, scale, 400)
+
+
+def _template(rng: np.random.Generator) -> np.ndarray:
+    """A generic 68-point face in the normalised frame (x, y in 0..1, z in -1..1)."""
+    angles = np.linspace(0, 2 * np.pi, N_LANDMARKS, endpoint=False)
+    radius = 0.25 + 0.05 * np.sin(3 * angles)
+    points = np.column_stack([0.5 + radius * np.cos(angles), 0.5 + 1.2 * radius * np.sin(angles),
+                              0.1 * np.cos(2 * angles)])
+    return points + rng.normal(0, 0.01, points.shape)
+
+
+def generate_face(rng: np.random.Generator, scale: float, animoji: AnimojiPlan | None = None) -> FaceData:
+    n_users = face_user_count(scale)
+    user_ids = np.arange(1, n_users + 1, dtype=np.int64)
+    profile_names = list(PROFILES)
+    profile_of_user = rng.integers(0, len(profile_names), n_users)
+    template = _template(rng)
+    treated = set(animoji.treated_user_ids.tolist()) if animoji else set()
+    if animoji:
+        window = (int((dt.datetime.combine(animoji.start, dt.time()) - dt.datetime(2025, 10, 1)).total_seconds()),
+                  int((dt.datetime.combine(animoji.end, dt.time()) - dt.datetime(2025, 10, 1)).total_seconds())
+                  + SECONDS_PER_DAY)
+
+    # Landmarks: each user has a stable shape and a personal level of sensor noise.
+    landmark_frames, anomalies = [], []
+    for u in range(n_users):
+        shape = template + rng.normal(0, 0.015, template.shape)
+        noise = rng.uniform(0.002, 0.006)
+        n_captures = max(4, int(rng.poisson(24)))
+        seconds = np.sort(rng.choice(WINDOW_SECONDS, size=n_captures, replace=False))
+        points = shape[None, :, :] + rng.normal(0, 1, (n_captures, N_LANDMARKS, 3)) * noise
+        if animoji and user_ids[u] in treated:
+            in_window = (seconds >= window[0]) & (seconds < window[1])
+            points[in_window] = shape + (points[in_window] - shape) * animoji.jitter_factor
+        keep_mask = np.ones((n_captures, N_LANDMARKS), dtype=bool)
+        for c in np.flatnonzero(rng.random(n_captures) < ANOMALY_SHARE):
+            kind = ANOMALY_KINDS[int(rng.integers(0, len(ANOMALY_KINDS)))]
+            if kind == "duplicate_capture" and c == 0:
+                kind = "deviation"
+            if kind == "deviation":
+                points[c] = shape + rng.normal(0, 1, (N_LANDMARKS, 3)) * noise * 12 + rng.normal(0, 0.03, 3)
+            elif kind == "missing_landmarks":
+                keep_mask[c, rng.choice(N_LANDMARKS, size=int(rng.integers(10, 35)), replace=False)] = False
+            elif kind == "duplicate_capture":
+                points[c] = points[c - 1]
+                keep_mask[c] = keep_mask[c - 1]
+            else:
+                points[c, rng.choice(N_LANDMARKS, size=int(rng.integers(3, 12)), replace=False), 0] += 1.2
+            anomalies.append((int(user_ids[u]), int(seconds[c]), kind))
+        capture_index, landmark_index = np.nonzero(keep_mask)
+        landmark_frames.append(pd.DataFrame({
+            "user_id": user_ids[u],
+            "seconds": seconds[capture_index],
+            "landmark_id": landmark_index.astype(np.int32),
+            "x": points[capture_index, landmark_index, 0],
+            "y": points[capture_index, landmark_index, 1],
+            "z": points[capture_index, landmark_index, 2],
+        }))
+    landmarks = pd.concat(landmark_frames, ignore_index=True)
+    landmarks.insert(1, "captured_at", to_timestamps(landmarks.pop("seconds").to_numpy()))
+
+    # Expressions: counts and strengths follow the user's profile.
+    expression_frames = []
+    for u in range(n_users):
+        profile = PROFILES[profile_names[profile_of_user[u]]]
+        n_records = int(rng.integers(20, 60))
+        seconds = rng.choice(WINDOW_SECONDS, size=n_records, replace=False)
+        expression_frames.append(pd.DataFrame({
+            "user_id": user_ids[u],
+            "seconds": seconds,
+            "expression_type": np.array(EXPRESSION_TYPES)[rng.choice(len(EXPRESSION_TYPES), n_records,
+                                                                     p=profile["mix"])],
+            "expression_strength": np.round(rng.beta(*profile["beta"], n_records), 4),
+        }))
+    expressions = pd.concat(expression_frames, ignore_index=True)
+    expressions.insert(1, "recorded_at", to_timestamps(expressions.pop("seconds").to_numpy()))
+
+    # Product interactions: sessions per day with weekly seasonality and a per-product trend.
+    day = np.arange(N_DAYS)
+    weekday = (day + dt.date(2025, 10, 1).weekday()) % 7
+    season = np.where(weekday >= 5, WEEKEND_FACTOR, 1.0)
+    session_frames = []
+    for u in range(n_users):
+        profile = PROFILES[profile_names[profile_of_user[u]]]
+        level = rng.lognormal(0.0, 0.5)
+        for product in PRODUCTS:
+            share = profile["animoji_share"] if product == "Animoji" else 1 - profile["animoji_share"]
+            trend = np.exp(WEEKLY_TREND[product] * day / 7)
+            rate = 1.6 * share * level * season * trend
+            sessions = rng.poisson(rate)
+            session_day = np.repeat(day, sessions)
+            if len(session_day) == 0:
+                continue
+            seconds = session_day * SECONDS_PER_DAY + rng.integers(6 * 3600, 23 * 3600, len(session_day))
+            duration = rng.lognormal(np.log(40 if product == "Animoji" else 4), 0.4, len(session_day))
+            if animoji and product == "Animoji" and user_ids[u] in treated:
+                duration[(seconds >= window[0]) & (seconds < window[1])] *= animoji.animoji_time_factor
+            session_frames.append(pd.DataFrame({
+                "user_id": user_ids[u], "seconds": seconds, "product": product,
+                "interaction_time": np.round(duration, 3),
+            }))
+    product_interactions = pd.concat(session_frames, ignore_index=True)
+    product_interactions = product_interactions.drop_duplicates(["user_id", "seconds", "product"])
+    product_interactions.insert(1, "started_at", to_timestamps(product_interactions.pop("seconds").to_numpy()))
+
+    truth = {
+        "profiles": {int(user_ids[u]): profile_names[profile_of_user[u]] for u in range(n_users)},
+        "profile_definitions": PROFILES,
+        "anomalies": [
+            {"user_id": u, "captured_at": str(to_timestamps(np.array([s]))[0]).replace("T", " "), "kind": k}
+            for u, s, k in anomalies
+        ],
+        "coordinate_range": {"x": [0.0, 1.0], "y": [0.0, 1.0], "z": [-1.0, 1.0]},
+        "weekend_factor": WEEKEND_FACTOR,
+        "weekly_trend": WEEKLY_TREND,
+    }
+    return FaceData(landmarks=landmarks, expressions=expressions,
+                    product_interactions=product_interactions, truth=truth)

@@ -1,0 +1,255 @@
+"""Feed domain: users, videos and interactions, with planted effects.
+
+Planted (recorded in the truth file under ``feed``):
+- a watch-time drop among the fans of three genres in the last month, driven by named users
+  who stop watching their genre (``drop_genres`` in order of seconds removed, ``drop_drivers``);
+- video series whose episodes are watched together (``series``: lists of video ids);
+- watch time with a learnable structure (``watch_time_model``: genre base, genre-match factor,
+  a stable per-user factor, an interaction-type factor and log-normal noise);
+- cold-start users with no interactions and fresh videos (last 7 days) with few or none.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .common import (
+    SF1_FEED_USERS,
+    SF1_INTERACTIONS,
+    SF1_VIDEOS,
+    WINDOW_END,
+    WINDOW_SECONDS,
+    WINDOW_START,
+    scaled,
+    to_timestamps,
+)
+
+GENRES = ["comedy", "music", "dance", "sports", "gaming", "food", "travel", "education", "fashion", "pets"]
+GENRE_WEIGHTS = np.array([0.14, 0.13, 0.12, 0.11, 0.10, 0.10, 0.09, 0.08, 0.07, 0.06])
+GENRE_BASE_SECONDS = np.array([25.0, 40.0, 20.0, 60.0, 90.0, 45.0, 55.0, 120.0, 30.0, 20.0])
+INTERACTION_TYPES = ["view", "like", "comment", "share"]
+INTERACTION_TYPE_WEIGHTS = np.array([0.70, 0.18, 0.06, 0.06])
+INTERACTION_TYPE_FACTOR = np.array([1.0, 1.3, 1.5, 1.4])
+GENRE_MATCH_FACTOR = 1.6
+PREFERRED_GENRE_PROBABILITY = 0.65
+COLD_START_SHARE = 0.06
+FRESH_DAYS = 7
+SERIES_FOLLOW_PROBABILITY = 0.7
+# Share of the analysis month's fan watch time removed in each planted genre, largest first.
+DROP_FRACTIONS = (0.45, 0.35, 0.25)
+MAX_WATCH_SECONDS = 3600.0
+
+SECONDS_PER_DAY = 86_400
+
+
+@dataclass(frozen=True)
+class SpotlightPlan:
+    """The feed experiment's treatment: extra activity for treated users inside the window."""
+
+    treated_user_ids: np.ndarray
+    start: dt.date
+    end: dt.date  # inclusive
+    extra_activity_share: float
+
+
+@dataclass
+class FeedData:
+    users: pd.DataFrame
+    videos: pd.DataFrame
+    interactions: pd.DataFrame
+    truth: dict
+
+
+def _seconds(day: dt.datetime | dt.date) -> int:
+    moment = day if isinstance(day, dt.datetime) else dt.datetime.combine(day, dt.time())
+    return int((moment - WINDOW_START).total_seconds())
+
+
+def generate_feed(rng: np.random.Generator, scale: float, spotlight: SpotlightPlan | None = None) -> FeedData:
+    n_users = scaled(SF1_FEED_USERS, scale, 600)
+    n_videos = scaled(SF1_VIDEOS, scale, 300)
+    n_target = scaled(SF1_INTERACTIONS, scale, 15_000)
+
+    # Users: preferred genre, heavy-tailed activity, a stable watch-time factor, cold starts.
+    user_ids = np.arange(1, n_users + 1, dtype=np.int64)
+    user_genre = rng.choice(len(GENRES), size=n_users, p=GENRE_WEIGHTS / GENRE_WEIGHTS.sum())
+    activity = rng.lognormal(0.0, 1.1, size=n_users)
+    cold = rng.random(n_users) < COLD_START_SHARE
+    activity[cold] = 0.0
+    user_factor = rng.lognormal(0.0, 0.4, size=n_users)
+    counts = rng.poisson(n_target * activity / activity.sum())
+
+    # Videos: genre, upload date, heavy-tailed popularity; fresh uploads get little exposure.
+    video_ids = np.arange(1, n_videos + 1, dtype=np.int64)
+    video_genre = rng.choice(len(GENRES), size=n_videos, p=GENRE_WEIGHTS / GENRE_WEIGHTS.sum())
+    upload_seconds = rng.integers(-180 * SECONDS_PER_DAY, WINDOW_SECONDS - 30 * SECONDS_PER_DAY, size=n_videos)
+    fresh = rng.random(n_videos) < 0.03
+    upload_seconds[fresh] = rng.integers(WINDOW_SECONDS - FRESH_DAYS * SECONDS_PER_DAY, WINDOW_SECONDS - SECONDS_PER_DAY,
+                                         size=int(fresh.sum()))
+    upload_seconds = upload_seconds // SECONDS_PER_DAY * SECONDS_PER_DAY  # upload dates are whole days
+    popularity = rng.pareto(1.3, size=n_videos) + 0.05
+    popularity[fresh] *= 0.02
+    video_quality = np.exp(0.08 * np.log(popularity / np.median(popularity)) + rng.normal(0.0, 0.15, n_videos))
+
+    # Series: small same-genre groups of videos that are watched together.
+    n_series = max(6, n_videos // 200)
+    series_of_video = np.full(n_videos, -1)
+    series: list[list[int]] = []
+    candidates = rng.permutation(np.flatnonzero(~fresh))
+    cursor = 0
+    for series_index in range(n_series):
+        size = int(rng.integers(3, 6))
+        members = candidates[cursor:cursor + size]
+        cursor += size
+        video_genre[members] = video_genre[members[0]]
+        upload_seconds[members] = upload_seconds[members[0]]
+        series_of_video[members] = series_index
+        series.append(sorted(int(video_ids[m]) for m in members))
+
+    # Interactions: mostly the preferred genre, otherwise any genre, by popularity within genre.
+    user_index = np.repeat(np.arange(n_users), counts)
+    n = len(user_index)
+    own_genre = rng.random(n) < PREFERRED_GENRE_PROBABILITY
+    genre = np.where(own_genre, user_genre[user_index],
+                     rng.choice(len(GENRES), size=n, p=GENRE_WEIGHTS / GENRE_WEIGHTS.sum()))
+    video_index = np.empty(n, dtype=np.int64)
+    for g in range(len(GENRES)):
+        in_genre = np.flatnonzero(video_genre == g)
+        rows = np.flatnonzero(genre == g)
+        cumulative = np.cumsum(popularity[in_genre])
+        picks = np.searchsorted(cumulative, rng.random(len(rows)) * cumulative[-1])
+        video_index[rows] = in_genre[np.minimum(picks, len(in_genre) - 1)]
+
+    # Series follow-ups: the same user watches the other episodes soon after.
+    in_series = np.flatnonzero(series_of_video[video_index] >= 0)
+    follows = in_series[rng.random(len(in_series)) < SERIES_FOLLOW_PROBABILITY]
+    extra_users, extra_videos, extra_offsets = [], [], []
+    members_by_series = [np.array([m - 1 for m in s]) for s in series]
+    for row in follows:
+        members = members_by_series[series_of_video[video_index[row]]]
+        others = members[members != video_index[row]]
+        extra_users.append(np.full(len(others), user_index[row]))
+        extra_videos.append(others)
+        extra_offsets.append(np.full(len(others), row))
+    if extra_users:
+        follow_user = np.concatenate(extra_users)
+        follow_video = np.concatenate(extra_videos)
+        follow_parent = np.concatenate(extra_offsets)
+    else:
+        follow_user = follow_video = follow_parent = np.empty(0, dtype=np.int64)
+
+    # Click times: uniform between the upload (or window start) and the window end.
+    earliest = np.maximum(upload_seconds[video_index], 0)
+    click = earliest + (rng.random(n) * (WINDOW_SECONDS - earliest)).astype(np.int64)
+    follow_click = np.minimum(click[follow_parent] + rng.integers(60, 3 * SECONDS_PER_DAY, len(follow_parent)),
+                              WINDOW_SECONDS - 1)
+    follow_click = np.maximum(follow_click, upload_seconds[follow_video])
+
+    user_index = np.concatenate([user_index, follow_user])
+    video_index = np.concatenate([video_index, follow_video])
+    click = np.concatenate([click, follow_click])
+
+    # Planted drop: drivers stop watching their genre in the last calendar month.
+    last_month_start = _seconds(dt.datetime(2026, 9, 1))
+    is_fan = video_genre[video_index] == user_genre[user_index]
+    in_last_month = click >= last_month_start
+    genre_sizes = np.bincount(user_genre, minlength=len(GENRES))
+    largest = np.argsort(-genre_sizes)[:5]
+    drop_genres = [int(g) for g in rng.choice(largest, size=3, replace=False)]
+    keep = np.ones(len(click), dtype=bool)
+    drop_drivers: dict[str, list[int]] = {}
+    removed_seconds: dict[str, float] = {}
+    type_index = rng.choice(len(INTERACTION_TYPES), size=len(click), p=INTERACTION_TYPE_WEIGHTS)
+    watch = (GENRE_BASE_SECONDS[video_genre[video_index]]
+             * np.where(is_fan, GENRE_MATCH_FACTOR, 1.0)
+             * user_factor[user_index]
+             * INTERACTION_TYPE_FACTOR[type_index]
+             * video_quality[video_index]
+             * rng.lognormal(0.0, 0.5, size=len(click)))
+    watch = np.round(np.minimum(watch, MAX_WATCH_SECONDS), 3)
+    for g, fraction in zip(drop_genres, DROP_FRACTIONS):
+        rows = np.flatnonzero(is_fan & in_last_month & (video_genre[video_index] == g))
+        per_user = pd.Series(watch[rows]).groupby(user_index[rows]).sum()
+        target = fraction * per_user.sum()
+        # Heavier fans are more likely to be drivers, so the drop is carried by identifiable users.
+        order = rng.permutation(per_user.index.to_numpy())
+        weights = per_user.loc[order].to_numpy()
+        order = order[np.argsort(-(weights * rng.uniform(0.5, 1.5, len(weights))), kind="stable")]
+        chosen, total = [], 0.0
+        for u in order:
+            if total >= target:
+                break
+            chosen.append(u)
+            total += per_user.loc[u]
+        drivers = np.array(chosen)
+        keep[rows[np.isin(user_index[rows], drivers)]] = False
+        drop_drivers[GENRES[g]] = sorted(int(user_ids[u]) for u in drivers)
+        removed_seconds[GENRES[g]] = float(total)
+
+    user_index, video_index, click = user_index[keep], video_index[keep], click[keep]
+    type_index, watch, is_fan = type_index[keep], watch[keep], is_fan[keep]
+
+    # Spotlight treatment: treated users repeat some in-window activity on other in-window days.
+    if spotlight is not None:
+        start_s, end_s = _seconds(spotlight.start), _seconds(spotlight.end) + SECONDS_PER_DAY
+        treated = np.isin(user_ids[user_index], spotlight.treated_user_ids)
+        rows = np.flatnonzero(treated & (click >= start_s) & (click < end_s))
+        chosen = rows[rng.random(len(rows)) < spotlight.extra_activity_share]
+        new_click = start_s + rng.integers(0, end_s - start_s, len(chosen))
+        new_click = np.maximum(new_click, upload_seconds[video_index[chosen]])
+        user_index = np.concatenate([user_index, user_index[chosen]])
+        video_index = np.concatenate([video_index, video_index[chosen]])
+        click = np.concatenate([click, new_click])
+        type_index = np.concatenate([type_index, type_index[chosen]])
+        watch = np.concatenate([watch, watch[chosen]])
+
+    order = np.argsort(click, kind="stable")
+    user_index, video_index, click, type_index, watch = (
+        user_index[order], video_index[order], click[order], type_index[order], watch[order])
+    shares = np.where(type_index == 3, 1 + rng.poisson(0.6, len(click)), 0)
+
+    interactions = pd.DataFrame({
+        "interaction_id": np.arange(1, len(click) + 1, dtype=np.int64),
+        "user_id": user_ids[user_index],
+        "video_id": video_ids[video_index],
+        "watch_time": watch,
+        "first_click_timestamp": to_timestamps(click),
+        "interaction_type": np.array(INTERACTION_TYPES)[type_index],
+        "shares": shares.astype(np.int32),
+    })
+
+    last_active = interactions.groupby("user_id")["first_click_timestamp"].max().dt.normalize()
+    users = pd.DataFrame({
+        "user_id": user_ids,
+        "preferred_genre": np.array(GENRES)[user_genre],
+    })
+    users["last_active"] = users["user_id"].map(last_active)
+    upload_dates = (np.datetime64(WINDOW_START.date()) + (upload_seconds // SECONDS_PER_DAY).astype("timedelta64[D]"))
+    videos = pd.DataFrame({
+        "video_id": video_ids,
+        "genre": np.array(GENRES)[video_genre],
+        "upload_date": upload_dates,
+    })
+
+    truth = {
+        "analysis_month": "2026-09-01",
+        "drop_genres": [GENRES[g] for g in sorted(drop_genres, key=lambda g: -removed_seconds[GENRES[g]])],
+        "drop_removed_seconds": removed_seconds,
+        "drop_drivers": drop_drivers,
+        "series": series,
+        "cold_start_user_ids": [int(u) for u in user_ids[cold]],
+        "fresh_video_ids": [int(v) for v in video_ids[fresh]],
+        "fresh_days": FRESH_DAYS,
+        "watch_time_model": {
+            "genre_base_seconds": dict(zip(GENRES, GENRE_BASE_SECONDS.tolist())),
+            "genre_match_factor": GENRE_MATCH_FACTOR,
+            "interaction_type_factor": dict(zip(INTERACTION_TYPES, INTERACTION_TYPE_FACTOR.tolist())),
+            "user_factor_sigma": 0.4,
+            "noise_sigma": 0.5,
+        },
+    }
+    return FeedData(users=users, videos=videos, interactions=interactions, truth=truth)

@@ -1,0 +1,82 @@
+{#- Assignment guardrails: a user in two variants of one experiment, an assignment outside
+    the experiment window, and a variant that is neither the control nor a treatment arm
+    (`treatment` or `treatment_<name>`) are quarantined and so kept out of every readout. -#}
+
+with
+
+source as (
+    select * from {{ source('raw', 'experiment_assignments') }}
+),
+
+clean_experiments as (
+    select * from {{ ref('base_experiments__experiments') }}
+    where quarantine_reason is null
+),
+
+clean_feed_users as (
+    select user_id from {{ ref('base_feed__users') }}
+    where quarantine_reason is null
+),
+
+typed as (
+    select
+        nullif(trim(cast(experiment_id as {{ dbt.type_string() }})), '') as experiment_id,
+        {{ dbt.safe_cast('user_id', dbt.type_bigint()) }} as user_id,
+        nullif({{ category_key('variant') }}, '') as variant,
+        {{ dbt.safe_cast('assigned_at', dbt.type_timestamp()) }} as assigned_at,
+        assigned_at as raw_assigned_at
+    from source
+),
+
+keyed as (
+    select
+        *,
+        {{ record_key(['experiment_id', 'user_id']) }} as record_key,
+        row_number() over (
+            partition by experiment_id, user_id order by variant, assigned_at
+        ) as key_ordinal,
+        min(variant) over (partition by experiment_id, user_id) as first_variant_for_user,
+        max(variant) over (partition by experiment_id, user_id) as last_variant_for_user
+    from typed
+),
+
+checked as (
+    select
+        keyed.*,
+        clean_experiments.control_variant,
+        case
+            when keyed.experiment_id is null or keyed.user_id is null then 'missing_key'
+            when {{ failed_cast('keyed.raw_assigned_at', 'keyed.assigned_at') }} then 'unparseable_timestamp'
+            when keyed.assigned_at is null then 'missing_timestamp'
+            when keyed.variant is null then 'unknown_variant'
+            when clean_experiments.experiment_id is null then 'orphan_experiment_id'
+            when keyed.first_variant_for_user != keyed.last_variant_for_user then 'multiple_variants'
+            when keyed.key_ordinal > 1 then 'duplicate_key'
+            when keyed.variant != clean_experiments.control_variant
+                and {{ dbt.split_part('keyed.variant', "'_'", 1) }} != 'treatment'
+                then 'unknown_variant'
+            when cast(keyed.assigned_at as date) < clean_experiments.start_date
+                or cast(keyed.assigned_at as date) > clean_experiments.end_date
+                then 'assigned_outside_window'
+            when clean_experiments.surface = 'feed' and clean_feed_users.user_id is null
+                then 'orphan_user_id'
+        end as quarantine_reason
+    from keyed
+    left join clean_experiments on keyed.experiment_id = clean_experiments.experiment_id
+    left join clean_feed_users on keyed.user_id = clean_feed_users.user_id
+),
+
+final as (
+    select
+        experiment_id,
+        user_id,
+        variant,
+        assigned_at,
+        coalesce(variant = control_variant, false) as is_control,
+        record_key,
+        key_ordinal,
+        quarantine_reason
+    from checked
+)
+
+select * from final

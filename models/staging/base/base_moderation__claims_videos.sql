@@ -1,0 +1,113 @@
+{%- set counts = ['video_view_count', 'video_like_count', 'video_share_count', 'video_download_count',
+                  'video_comment_count'] -%}
+
+with
+
+source as (
+    select * from {{ source('raw', 'claims_videos') }}
+),
+
+claim_statuses as (
+    {{ accepted_categories('claims_videos', 'claim_status') }}
+),
+
+verified_statuses as (
+    {{ accepted_categories('claims_videos', 'verified_status') }}
+),
+
+ban_statuses as (
+    {{ accepted_categories('claims_videos', 'author_ban_status') }}
+),
+
+typed as (
+    select
+        {{ dbt.safe_cast('id', dbt.type_bigint()) }} as claim_row_id,
+        {{ dbt.safe_cast('video_id', dbt.type_bigint()) }} as video_id,
+        nullif({{ category_key('claim_status') }}, '') as claim_status_key,
+        {{ dbt.safe_cast('video_duration_sec', dbt.type_float()) }} as video_duration_seconds,
+        video_transcription_text as transcription_text,
+        {{ category_key('verified_status') }} as verified_status_key,
+        {{ category_key('author_ban_status') }} as author_ban_status_key,
+        {%- for column in counts %}
+        {{ dbt.safe_cast(column, dbt.type_bigint()) }} as {{ column | replace('video_', '') }},
+        {%- endfor %}
+        video_duration_sec as raw_video_duration_sec,
+        {%- for column in counts %}
+        {{ column }} as raw_{{ column }}{% if not loop.last %},{% endif %}
+        {%- endfor %}
+    from source
+),
+
+keyed as (
+    select
+        *,
+        {{ record_key(['video_id']) }} as record_key,
+        row_number() over (partition by video_id order by claim_row_id) as key_ordinal
+    from typed
+),
+
+checked as (
+    select
+        keyed.*,
+        claim_statuses.value as claim_status,
+        verified_statuses.value as verified_status,
+        ban_statuses.value as author_ban_status,
+        case
+            when keyed.video_id is null then 'missing_key'
+            when keyed.key_ordinal > 1 then 'duplicate_key'
+            when keyed.claim_status_key is null then 'missing_label'
+            when claim_statuses.value is null
+                or verified_statuses.value is null
+                or ban_statuses.value is null
+                then 'unknown_category'
+            when
+                {%- for column in counts %}
+                {{ column | replace('video_', 'keyed.') }} is null{% if not loop.last %} or{% endif %}
+                {%- endfor %}
+                then
+                    case
+                        when
+                            {%- for column in counts %}
+                            {{ failed_cast('keyed.raw_' ~ column, column | replace('video_', 'keyed.')) }}
+                            {%- if not loop.last %} or{% endif %}
+                            {%- endfor %}
+                            then 'invalid_count'
+                        else 'missing_counts'
+                    end
+            when
+                {%- for column in counts %}
+                {{ column | replace('video_', 'keyed.') }} < 0{% if not loop.last %} or{% endif %}
+                {%- endfor %}
+                then 'invalid_count'
+            when keyed.video_duration_seconds is null
+                or not {{ is_finite('keyed.video_duration_seconds') }}
+                or keyed.video_duration_seconds < 0
+                then 'invalid_duration'
+        end as quarantine_reason
+    from keyed
+    left join claim_statuses on keyed.claim_status_key = claim_statuses.value_key
+    left join verified_statuses on keyed.verified_status_key = verified_statuses.value_key
+    left join ban_statuses on keyed.author_ban_status_key = ban_statuses.value_key
+),
+
+final as (
+    select
+        claim_row_id,
+        video_id,
+        claim_status,
+        video_duration_seconds,
+        transcription_text,
+        verified_status,
+        author_ban_status,
+        view_count,
+        like_count,
+        share_count,
+        download_count,
+        comment_count,
+        record_key,
+        key_ordinal,
+        quarantine_reason
+    from checked
+)
+
+select * from final
