@@ -26,7 +26,7 @@ test: $(INSTALLED)
 	$(MAKE) lint parse
 
 lint: $(INSTALLED)
-	WAREHOUSE_TARGET=lint $(BIN)/sqlfluff lint models analyses tests/data_tests macros
+	WAREHOUSE_TARGET=lint $(BIN)/sqlfluff lint models analyses tests/data_tests
 
 parse: $(INSTALLED)
 	WAREHOUSE_TARGET=lint DBT_TARGET_PATH=target/parse $(DBT) --warn-error parse $(DBT_FLAGS)

@@ -19,6 +19,9 @@ from engagement_analytics.warehouse import PROJECT_DIR, BuildPaths, run_dbt
 
 TEST_SCALE = float(os.environ.get("WAREHOUSE_TEST_SCALE", "0.02"))
 TEST_SEED = int(os.environ.get("WAREHOUSE_TEST_SEED", "7"))
+# While developing one domain, WAREHOUSE_TEST_SELECT="+path:models/marts/feed" (any dbt selection)
+# builds only that part; CI builds everything.
+TEST_SELECT = os.environ.get("WAREHOUSE_TEST_SELECT", "")
 REAL_CLAIMS = PROJECT_DIR.parent / "shared" / "datasets" / "tiktok_dataset.csv"
 
 
@@ -79,9 +82,11 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> BuiltWarehouse:
     uses_real_claims = REAL_CLAIMS.exists()
     if uses_real_claims:
         shutil.copyfile(REAL_CLAIMS, raw_dir / "claims_videos.csv")
-    result, run_results = build_warehouse(base, raw_dir)
-    built_models = [r for r in run_results["results"] if r["unique_id"].startswith("model.")]
-    if not built_models or any(r["status"] != "success" for r in built_models):
-        pytest.exit(f"dbt build could not build the models:\n{result.stdout[-6000:]}\n{result.stderr[-3000:]}",
+    select = ["--select", TEST_SELECT] if TEST_SELECT else []
+    result, run_results = build_warehouse(base, raw_dir, *select)
+    staging = [r for r in run_results["results"] if r["unique_id"].startswith("model.engagement_warehouse.stg_")]
+    if not staging or any(r["status"] != "success" for r in staging):
+        # Nothing can be tested without staging; a failing mart fails test_dbt_build_passes_every_node.
+        pytest.exit(f"dbt build could not build staging:\n{result.stdout[-6000:]}\n{result.stderr[-3000:]}",
                     returncode=1)
     return BuiltWarehouse(build_paths(base, raw_dir), truth, result, run_results, uses_real_claims)
