@@ -1,8 +1,10 @@
 """Feed domain: users, videos and interactions, with planted effects.
 
 Planted (recorded in the truth file under ``feed``):
-- a watch-time drop among the fans of three genres in the last month, driven by named users
-  who stop watching their genre (``drop_genres`` in order of seconds removed, ``drop_drivers``);
+- a watch-time drop among the fans of three genres in the last month against the month before,
+  driven by named users who stop watching their genre (``drop_genres`` in order of the drop,
+  largest first, ``drop_seconds`` the drop, ``drop_removed_seconds`` the seconds the drivers
+  removed, ``drop_drivers``); no other genre's fan watch time falls as much;
 - video series whose episodes are watched together (``series``: lists of video ids);
 - watch time with a learnable structure (``watch_time_model``: genre base, genre-match factor,
   a stable per-user factor, an interaction-type factor and log-normal noise);
@@ -39,8 +41,11 @@ PREFERRED_GENRE_PROBABILITY = 0.65
 COLD_START_SHARE = 0.06
 FRESH_DAYS = 7
 SERIES_FOLLOW_PROBABILITY = 0.7
-# Share of the analysis month's fan watch time removed in each planted genre, largest first.
+# Each planted genre's fan watch-time drop against the previous month, as a share of that month,
+# largest first; every planted drop is also at least DROP_MARGIN times the next smaller drop (the
+# smallest: times the largest natural drop of any other genre).
 DROP_FRACTIONS = (0.45, 0.35, 0.25)
+DROP_MARGIN = 1.25
 MAX_WATCH_SECONDS = 3600.0
 
 SECONDS_PER_DAY = 86_400
@@ -153,10 +158,15 @@ def generate_feed(rng: np.random.Generator, scale: float, spotlight: SpotlightPl
     video_index = np.concatenate([video_index, follow_video])
     click = np.concatenate([click, follow_click])
 
-    # Planted drop: drivers stop watching their genre in the last calendar month.
+    # Planted drop: drivers stop watching their genre in the last calendar month. Month-to-month fan
+    # watch time swings a lot on its own (viral uploads), so each planted genre's drop against the
+    # previous month is set above the largest natural drop of any other genre, and the three planted
+    # drops are spaced apart: the top three drops are the planted genres, in a known order.
     last_month_start = _seconds(dt.datetime(2026, 9, 1))
+    prev_month_start = _seconds(dt.datetime(2026, 8, 1))
     is_fan = video_genre[video_index] == user_genre[user_index]
     in_last_month = click >= last_month_start
+    in_prev_month = (click >= prev_month_start) & (click < last_month_start)
     genre_sizes = np.bincount(user_genre, minlength=len(GENRES))
     largest = np.argsort(-genre_sizes)[:5]
     drop_genres = [int(g) for g in rng.choice(largest, size=3, replace=False)]
@@ -171,24 +181,39 @@ def generate_feed(rng: np.random.Generator, scale: float, spotlight: SpotlightPl
              * video_quality[video_index]
              * rng.lognormal(0.0, 0.5, size=len(click)))
     watch = np.round(np.minimum(watch, MAX_WATCH_SECONDS), 3)
-    for g, fraction in zip(drop_genres, DROP_FRACTIONS):
-        rows = np.flatnonzero(is_fan & in_last_month & (video_genre[video_index] == g))
+    fan_genre = video_genre[video_index]
+    last_total = np.bincount(fan_genre[is_fan & in_last_month], watch[is_fan & in_last_month], len(GENRES))
+    prev_total = np.bincount(fan_genre[is_fan & in_prev_month], watch[is_fan & in_prev_month], len(GENRES))
+    natural_drop = prev_total - last_total
+    others = [g for g in range(len(GENRES)) if g not in drop_genres]
+    # Candidate drivers per genre, heavier fans first (more likely drivers, so the drop is carried by
+    # identifiable users); drawn in the planted order so the random stream stays the same.
+    candidates: dict[int, tuple[np.ndarray, pd.Series]] = {}
+    for g in drop_genres:
+        rows = np.flatnonzero(is_fan & in_last_month & (fan_genre == g))
         per_user = pd.Series(watch[rows]).groupby(user_index[rows]).sum()
-        target = fraction * per_user.sum()
-        # Heavier fans are more likely to be drivers, so the drop is carried by identifiable users.
         order = rng.permutation(per_user.index.to_numpy())
         weights = per_user.loc[order].to_numpy()
         order = order[np.argsort(-(weights * rng.uniform(0.5, 1.5, len(weights))), kind="stable")]
+        candidates[g] = (rows, per_user.loc[order])
+    # The smallest planted drop first: each one is a margin above the one below it.
+    drop_target = DROP_MARGIN * max(0.0, natural_drop[others].max())
+    for g, fraction in reversed(list(zip(drop_genres, DROP_FRACTIONS))):
+        drop_target = max(fraction * prev_total[g], DROP_MARGIN * drop_target)
+        rows, ordered = candidates[g]
+        target = min(drop_target - natural_drop[g], ordered.sum())
         chosen, total = [], 0.0
-        for u in order:
+        for u, seconds in ordered.items():
             if total >= target:
                 break
             chosen.append(u)
-            total += per_user.loc[u]
-        drivers = np.array(chosen)
+            total += seconds
+        drivers = np.array(chosen, dtype=np.int64)
         keep[rows[np.isin(user_index[rows], drivers)]] = False
         drop_drivers[GENRES[g]] = sorted(int(user_ids[u]) for u in drivers)
         removed_seconds[GENRES[g]] = float(total)
+        drop_target = natural_drop[g] + total
+    planted_drop = {GENRES[g]: float(natural_drop[g] + removed_seconds[GENRES[g]]) for g in drop_genres}
 
     user_index, video_index, click = user_index[keep], video_index[keep], click[keep]
     type_index, watch, is_fan = type_index[keep], watch[keep], is_fan[keep]
@@ -237,7 +262,8 @@ def generate_feed(rng: np.random.Generator, scale: float, spotlight: SpotlightPl
 
     truth = {
         "analysis_month": "2026-09-01",
-        "drop_genres": [GENRES[g] for g in sorted(drop_genres, key=lambda g: -removed_seconds[GENRES[g]])],
+        "drop_genres": sorted(planted_drop, key=lambda genre: -planted_drop[genre]),
+        "drop_seconds": planted_drop,
         "drop_removed_seconds": removed_seconds,
         "drop_drivers": drop_drivers,
         "series": series,
