@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -79,13 +80,82 @@ def run_dbt(args: list[str], paths: BuildPaths, extra_env: dict[str, str] | None
     )
 
 
+STAGING_FOLDER = ".build"
+# Flags that narrow `dbt build` to part of the project: such a build starts from a copy of the
+# published file, so the models it does not select are kept.
+SELECTION_FLAGS = ("-s", "--select", "--selector", "--exclude", "--resource-type", "--resource-types")
+
+
+def staging_path(published: Path) -> Path:
+    """Where a build writes before it is published: a sibling folder, the SAME file name.
+
+    dbt-duckdb names the catalog after the file's stem and writes it into view definitions,
+    so the staged file must keep the published file's name for its views to resolve after
+    the rename."""
+    return published.parent / STAGING_FOLDER / published.name
+
+
+def is_partial(dbt_args: list[str]) -> bool:
+    """True when the extra dbt arguments select part of the project."""
+    return any(arg.split("=", 1)[0] in SELECTION_FLAGS for arg in dbt_args)
+
+
+def _remove_database(path: Path) -> None:
+    for stale in (path, path.with_name(path.name + ".wal")):
+        stale.unlink(missing_ok=True)
+
+
+def _checkpoint(path: Path) -> None:
+    """Fold a leftover write-ahead log into the file, so the rename moves one complete file."""
+    if path.with_name(path.name + ".wal").exists():
+        import duckdb
+
+        con = duckdb.connect(str(path))
+        try:
+            con.execute("checkpoint")
+        finally:
+            con.close()
+
+
+def publish(staged: Path, published: Path) -> None:
+    """Atomically replace the published warehouse with the staged one (same file system).
+
+    os.replace is one rename(2): a reader that opened the old file keeps its inode (and its
+    lock) until it disconnects; every connection opened afterwards reads the new file."""
+    _checkpoint(staged)
+    # A published file never has a write-ahead log: a stale one would be replayed into the
+    # new file by its first reader.
+    published.with_name(published.name + ".wal").unlink(missing_ok=True)
+    os.replace(staged, published)
+
+
 def build(dbt_args: list[str] | None = None) -> int:
-    """`make build`: default data when WAREHOUSE_RAW_DIR is unset, then `dbt build`."""
+    """`make build`: `dbt build` into a staged copy, then publish it atomically.
+
+    Default data when WAREHOUSE_RAW_DIR is unset. A full build starts from an empty file, so
+    nothing stale survives; a partial build (a selection in ``dbt_args``) starts from a copy
+    of the published file. A failed build leaves the published file untouched and the staged
+    file in ``.build/`` for inspection."""
+    dbt_args = list(dbt_args or [])
     if not os.environ.get("WAREHOUSE_RAW_DIR"):
         ensure_default_data()
     paths = resolve_paths()
     if not paths.raw_dir.is_dir():
         print(f"WAREHOUSE_RAW_DIR {paths.raw_dir} is not a folder", file=sys.stderr)
         return 2
-    paths.warehouse_db.parent.mkdir(parents=True, exist_ok=True)
-    return run_dbt(["build", *(dbt_args or [])], paths).returncode
+    published = paths.warehouse_db
+    staged = staging_path(published)
+    staged.parent.mkdir(parents=True, exist_ok=True)
+    _remove_database(staged)
+    if is_partial(dbt_args) and published.exists():
+        # Readers hold the published file read-only, so copying it is consistent.
+        shutil.copyfile(published, staged)
+    staged_paths = replace(paths, warehouse_db=staged)
+    result = run_dbt(["build", *dbt_args], staged_paths)
+    if result.returncode != 0:
+        print(f"dbt build failed (exit {result.returncode}); {published} was not changed; "
+              f"the failed build is in {staged}", file=sys.stderr)
+        return result.returncode
+    publish(staged, published)
+    print(f"published {published}")
+    return 0
