@@ -82,7 +82,7 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> BuiltWarehouse:
     uses_real_claims = REAL_CLAIMS.exists()
     if uses_real_claims:
         shutil.copyfile(REAL_CLAIMS, raw_dir / "claims_videos.csv")
-    select = ["--select", TEST_SELECT] if TEST_SELECT else []
+    select = ["--select", TEST_SELECT, "--indirect-selection", "cautious"] if TEST_SELECT else []
     result, run_results = build_warehouse(base, raw_dir, *select)
     staging = [r for r in run_results["results"] if r["unique_id"].startswith("model.engagement_warehouse.stg_")]
     if not staging or any(r["status"] != "success" for r in staging):

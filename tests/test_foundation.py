@@ -206,7 +206,8 @@ def crafted_build(tmp_path_factory: pytest.TempPathFactory):
     for file_name, (text, _) in CRAFTED_CSV.items():
         (raw_dir / file_name).write_text(text)
     before = folder_digest(raw_dir)
-    result, run_results = build_warehouse(base, raw_dir, "--select", "accepted_category_values", "tag:staging")
+    result, run_results = build_warehouse(base, raw_dir, "--select", "accepted_category_values", "tag:staging",
+                                          "--indirect-selection", "cautious")
     return raw_dir, base / "warehouse.duckdb", before, result, run_results
 
 

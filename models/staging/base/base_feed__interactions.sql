@@ -26,7 +26,7 @@ typed as (
         {{ dbt.safe_cast('watch_time', dbt.type_float()) }} as watch_time_seconds,
         {{ dbt.safe_cast('first_click_timestamp', dbt.type_timestamp()) }} as first_clicked_at,
         {{ category_key('interaction_type') }} as interaction_type_key,
-        {{ dbt.safe_cast('shares', dbt.type_int()) }} as shares,
+        {{ dbt.safe_cast("shares", dbt.type_int()) }} as shares,  -- noqa: RF04
         first_click_timestamp as raw_first_click_timestamp
     from source
 ),

@@ -1,6 +1,3 @@
-{%- set counts = ['video_view_count', 'video_like_count', 'video_share_count', 'video_download_count',
-                  'video_comment_count'] -%}
-
 with
 
 source as (
@@ -28,13 +25,18 @@ typed as (
         video_transcription_text as transcription_text,
         {{ category_key('verified_status') }} as verified_status_key,
         {{ category_key('author_ban_status') }} as author_ban_status_key,
-        {%- for column in counts %}
-        {{ dbt.safe_cast(column, dbt.type_bigint()) }} as {{ column | replace('video_', '') }},
-        {%- endfor %}
-        video_duration_sec as raw_video_duration_sec,
-        {%- for column in counts %}
-        {{ column }} as raw_{{ column }}{% if not loop.last %},{% endif %}
-        {%- endfor %}
+        {{ dbt.safe_cast('video_view_count', dbt.type_bigint()) }} as view_count,
+        {{ dbt.safe_cast('video_like_count', dbt.type_bigint()) }} as like_count,
+        {{ dbt.safe_cast('video_share_count', dbt.type_bigint()) }} as share_count,
+        {{ dbt.safe_cast('video_download_count', dbt.type_bigint()) }} as download_count,
+        {{ dbt.safe_cast('video_comment_count', dbt.type_bigint()) }} as comment_count,
+        (
+            {{ failed_cast('video_view_count', dbt.safe_cast('video_view_count', dbt.type_bigint())) }}
+            or {{ failed_cast('video_like_count', dbt.safe_cast('video_like_count', dbt.type_bigint())) }}
+            or {{ failed_cast('video_share_count', dbt.safe_cast('video_share_count', dbt.type_bigint())) }}
+            or {{ failed_cast('video_download_count', dbt.safe_cast('video_download_count', dbt.type_bigint())) }}
+            or {{ failed_cast('video_comment_count', dbt.safe_cast('video_comment_count', dbt.type_bigint())) }}
+        ) as has_unparseable_count
     from source
 ),
 
@@ -56,30 +58,24 @@ checked as (
             when keyed.video_id is null then 'missing_key'
             when keyed.key_ordinal > 1 then 'duplicate_key'
             when keyed.claim_status_key is null then 'missing_label'
-            when claim_statuses.value is null
+            when
+                claim_statuses.value is null
                 or verified_statuses.value is null
                 or ban_statuses.value is null
                 then 'unknown_category'
+            when keyed.has_unparseable_count then 'invalid_count'
+            -- A sum is null when any of its terms is.
             when
-                {%- for column in counts %}
-                {{ column | replace('video_', 'keyed.') }} is null{% if not loop.last %} or{% endif %}
-                {%- endfor %}
-                then
-                    case
-                        when
-                            {%- for column in counts %}
-                            {{ failed_cast('keyed.raw_' ~ column, column | replace('video_', 'keyed.')) }}
-                            {%- if not loop.last %} or{% endif %}
-                            {%- endfor %}
-                            then 'invalid_count'
-                        else 'missing_counts'
-                    end
+                keyed.view_count + keyed.like_count + keyed.share_count
+                + keyed.download_count + keyed.comment_count is null
+                then 'missing_counts'
             when
-                {%- for column in counts %}
-                {{ column | replace('video_', 'keyed.') }} < 0{% if not loop.last %} or{% endif %}
-                {%- endfor %}
+                least(
+                    keyed.view_count, keyed.like_count, keyed.share_count, keyed.download_count, keyed.comment_count
+                ) < 0
                 then 'invalid_count'
-            when keyed.video_duration_seconds is null
+            when
+                keyed.video_duration_seconds is null
                 or not {{ is_finite('keyed.video_duration_seconds') }}
                 or keyed.video_duration_seconds < 0
                 then 'invalid_duration'
