@@ -1,0 +1,1 @@
+"""Feed helpers behind the dbt Python models in python_models/feed/."""
