@@ -159,3 +159,47 @@ def build(dbt_args: list[str] | None = None) -> int:
     publish(staged, published)
     print(f"published {published}")
     return 0
+
+
+DEFAULT_SITE_DIR = PROJECT_DIR / "site"
+
+
+def generate_docs(paths: BuildPaths, site_dir: Path, extra_args: list[str] | None = None
+                  ) -> subprocess.CompletedProcess:
+    """`dbt docs generate --static` against ``paths``; the one-file site goes to
+    ``site_dir/index.html`` (manifest and catalog are inlined, so it opens from disk)."""
+    result = run_dbt(["docs", "generate", "--static", *(extra_args or [])], paths, capture=True)
+    if result.returncode == 0:
+        site_dir.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(paths.target_dir / "static_index.html", site_dir / "index.html")
+        for artefact in ("manifest.json", "catalog.json"):
+            shutil.copyfile(paths.target_dir / artefact, site_dir / artefact)
+    return result
+
+
+def docs(site_dir: Path = DEFAULT_SITE_DIR) -> int:
+    """`make docs`: the static docs site of the published warehouse, without locking it.
+
+    dbt opens its database for writing, so the catalog is read from a copy with the same file
+    name (the catalog name) in `.build/docs/`; BI readers of the published file are never
+    blocked. Builds the warehouse first when none is published."""
+    paths = resolve_paths()
+    if not paths.warehouse_db.exists():
+        status = build()
+        if status != 0:
+            return status
+        paths = resolve_paths()
+    copy = paths.warehouse_db.parent / STAGING_FOLDER / "docs" / paths.warehouse_db.name
+    copy.parent.mkdir(parents=True, exist_ok=True)
+    _remove_database(copy)
+    shutil.copyfile(paths.warehouse_db, copy)
+    try:
+        result = generate_docs(replace(paths, warehouse_db=copy), site_dir)
+    finally:
+        _remove_database(copy)
+    print(result.stdout[-3000:], end="")
+    if result.returncode != 0:
+        print(result.stderr[-3000:], file=sys.stderr, end="")
+        return result.returncode
+    print(f"docs site written to {site_dir / 'index.html'}")
+    return 0
