@@ -1,0 +1,14 @@
+-- Question (feed): which three genres lost the most watch time among their fans last month?
+-- Answer: genre_watch_time_drops, the genres ranked by their fans' drop in the analysis month.
+select
+    drop_rank,
+    genre,
+    analysis_month,
+    prev_month_fan_watch_time_seconds,
+    fan_watch_time_seconds,
+    watch_time_delta_seconds,
+    watch_time_delta_pct,
+    active_fans
+from {{ ref('genre_watch_time_drops') }}
+where drop_rank <= 3
+order by drop_rank

@@ -1,0 +1,16 @@
+-- Question (feed): how should the spotlight test (spotlight_trending_genres) be sized?
+-- Answer: experiment_power, the minimum detectable effect with the assigned sample (with and
+-- without CUPED) and the users needed to detect a 2% lift.
+select
+    metric,
+    variant,
+    users,
+    control_users,
+    mde_rel,
+    cuped_mde_rel,
+    target_lift_rel,
+    users_needed,
+    cuped_users_needed
+from {{ ref('experiment_power') }}
+where experiment_id = 'spotlight_trending_genres'
+order by metric, variant

@@ -1,0 +1,93 @@
+"""The answer book: every analysis runs, and the figures quoted in the docs are current."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import pytest
+
+from engagement_analytics.answer_book import (
+    OUTPUT_FILE,
+    PLACEHOLDER,
+    TEMPLATES_DIR,
+    analysis_keys,
+    compile_analyses,
+    format_value,
+    render,
+    render_book,
+    run_analyses,
+    stale_figures,
+)
+from engagement_analytics.generator import generate
+from engagement_analytics.warehouse import DEFAULT_SCALE, DEFAULT_SEED
+from tests.conftest import BuiltWarehouse, build_paths, build_warehouse
+
+
+@pytest.fixture(scope="module")
+def session_results(warehouse: BuiltWarehouse) -> dict[str, pd.DataFrame]:
+    return run_analyses(warehouse.paths.warehouse_db, compile_analyses(warehouse.paths))
+
+
+@pytest.fixture(scope="module")
+def default_data_results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, pd.DataFrame]:
+    """The analyses on a warehouse built from the embedded default data, as `make answers` runs them."""
+    base = tmp_path_factory.mktemp("default_data")
+    generate(DEFAULT_SCALE, DEFAULT_SEED, base / "raw", progress=False)
+    result, _ = build_warehouse(base, base / "raw", "--exclude", "resource_type:test", "resource_type:unit_test")
+    assert result.returncode == 0, result.stdout[-4000:]
+    paths = build_paths(base, base / "raw")
+    return run_analyses(paths.warehouse_db, compile_analyses(paths))
+
+
+def test_every_domain_has_analyses():
+    domains = {key.split("/")[0] for key in analysis_keys()}
+    assert domains == {"feed", "moderation", "face"}
+
+
+@pytest.mark.parametrize("key", analysis_keys())
+def test_analysis_runs_against_the_built_warehouse_and_returns_rows(session_results, key: str):
+    assert len(session_results[key]) > 0
+
+
+@pytest.mark.parametrize("key", analysis_keys())
+def test_analysis_names_its_question(key: str):
+    from engagement_analytics.answer_book import ANALYSES_DIR
+
+    first_line = (ANALYSES_DIR / f"{key}.sql").read_text().splitlines()[0]
+    assert re.match(r"-- Question \((feed|moderation|face)\): .+\?$", first_line), first_line
+
+
+def test_every_analysis_is_quoted_in_the_docs():
+    quoted = {match.group(1) for path in TEMPLATES_DIR.glob("*.md") for match in PLACEHOLDER.finditer(path.read_text())}
+    assert quoted == set(analysis_keys())
+
+
+def test_quoted_figures_match_what_make_answers_computes(default_data_results):
+    stale = stale_figures(OUTPUT_FILE.read_text(), render_book(default_data_results))
+    assert stale == [], "run `make answers` and commit models/docs/answer_book.md:\n" + "\n".join(stale[:20])
+
+
+def test_a_changed_figure_is_detected():
+    committed = OUTPUT_FILE.read_text()
+    figure = re.search(r"\| (\d[\d,]*) \|", committed)
+    assert figure is not None
+    tampered = committed.replace(figure.group(0), "| 999,999,999 |", 1)
+    assert stale_figures(committed, committed) == []
+    assert stale_figures(tampered, committed) != []
+
+
+def test_placeholders_render_tables_and_single_values():
+    results = {"feed/example": pd.DataFrame({"genre": ["music", "dance"], "delta": [-1234.5678, 0.000012]})}
+    text = render("top: [[feed/example.genre.0]]\n[[feed/example|1]]", results)
+    assert text == "top: music\n| genre | delta |\n|---|---|\n| music | -1,235 |"
+    with pytest.raises(KeyError):
+        render("[[feed/missing]]", results)
+
+
+def test_figures_are_formatted_for_reading():
+    assert format_value(1234567) == "1,234,567"
+    assert format_value(0.123456) == "0.1235"
+    assert format_value(2.6e-120) == "2.600e-120"
+    assert format_value(float("nan")) == "–"
+    assert format_value(True) == "yes"
