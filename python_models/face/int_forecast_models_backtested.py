@@ -1,0 +1,21 @@
+"""Rolling-origin backtest of the interaction-time model and its two baselines: one row per model
+and horizon day.
+
+The logic lives in engagement_analytics.face.forecasting; this model reads, calls and returns.
+"""
+
+from engagement_analytics.face.forecasting import ModelParams, backtest, build_panel, daily_totals
+
+
+def model(dbt, session):
+    horizon = int(dbt.config.get("forecast_horizon_days"))
+    origins = int(dbt.config.get("forecast_backtest_origins"))
+    min_history_days = int(dbt.config.get("forecast_min_history_days"))
+    fit_window_days = int(dbt.config.get("forecast_fit_window_days"))
+    level_half_life_days = float(dbt.config.get("forecast_level_half_life_days"))
+    trend_damping = float(dbt.config.get("forecast_trend_damping"))
+    seasonal_shrinkage = float(dbt.config.get("forecast_seasonal_shrinkage"))
+    params = ModelParams(fit_window_days=fit_window_days, level_half_life_days=level_half_life_days,
+                         trend_damping=trend_damping, seasonal_shrinkage=seasonal_shrinkage)
+    panel = build_panel(daily_totals(dbt.ref("stg_face__product_interactions")))
+    return backtest(panel, horizon=horizon, origins=origins, min_history_days=min_history_days, params=params)
