@@ -1,8 +1,7 @@
-{{ config(materialized='table') }}
-
 {#- Every ordered pair of distinct videos with at least one co-viewer, with Pearson's r of
     their per-user watch-time vectors over all users (see the coview_correlation docs).
-    The self-join pairs only video_key < other key per user, then mirrors. -#}
+    The self-join pairs only video_key < other key per user, then mirrors. A view: the tens of
+    millions of pairs stream straight into the neighbour ranking and are never written. -#}
 
 with
 

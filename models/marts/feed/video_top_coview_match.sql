@@ -9,8 +9,11 @@ neighbors as (
     select * from {{ ref('video_coview_neighbors') }}
 ),
 
-pairs as (
-    select * from {{ ref('int_coview_pairs_correlated') }}
+watches as (
+    select
+        user_key,
+        video_key
+    from {{ ref('int_coview_watches_capped') }}
 ),
 
 videos as (
@@ -50,15 +53,29 @@ weak_videos as (
     where best_neighbor.correlation <= 0
 ),
 
+-- The co-viewed partners of the (rare) weak videos, straight from the watch matrix.
+weak_partners as (
+    select distinct
+        weak_videos.video_key,
+        partner_watch.video_key as partner_video_key
+    from weak_videos
+    inner join watches as own_watch
+        on weak_videos.video_key = own_watch.video_key
+    inner join watches as partner_watch
+        on
+            own_watch.user_key = partner_watch.user_key
+            and own_watch.video_key != partner_watch.video_key
+),
+
 weak_degrees as (
     select
         weak_videos.video_key,
         weak_videos.video_id,
         weak_videos.scale,
-        count(*) as partner_count
+        count(weak_partners.partner_video_key) as partner_count
     from weak_videos
-    inner join pairs
-        on weak_videos.video_key = pairs.video_key
+    left join weak_partners
+        on weak_videos.video_key = weak_partners.video_key
     group by weak_videos.video_key, weak_videos.video_id, weak_videos.scale
 ),
 
@@ -78,11 +95,11 @@ non_coviewed_candidates as (
         on
             weak_degrees.partner_count + 2 >= candidate.scale_order
             and weak_degrees.video_key != candidate.video_key
-    left join pairs
+    left join weak_partners
         on
-            weak_degrees.video_key = pairs.video_key
-            and candidate.video_key = pairs.other_video_key
-    where pairs.video_key is null
+            weak_degrees.video_key = weak_partners.video_key
+            and candidate.video_key = weak_partners.partner_video_key
+    where weak_partners.video_key is null
 ),
 
 candidates as (
