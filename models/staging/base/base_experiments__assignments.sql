@@ -1,6 +1,8 @@
 {#- Assignment guardrails: a user in two variants of one experiment, an assignment outside
     the experiment window, and a variant that is neither the control nor a treatment arm
-    (`treatment` or `treatment_<name>`) are quarantined and so kept out of every readout. -#}
+    (`treatment` or `treatment_<name>`, the name not empty) are quarantined and so kept out of
+    every readout. Face experiments have no user registry to check ids against: a face user
+    with no face activity is a valid user with zero activity. -#}
 
 with
 
@@ -53,7 +55,11 @@ checked as (
             when keyed.first_variant_for_user != keyed.last_variant_for_user then 'multiple_variants'
             when keyed.key_ordinal > 1 then 'duplicate_key'
             when keyed.variant != clean_experiments.control_variant
-                and {{ dbt.split_part('keyed.variant', "'_'", 1) }} != 'treatment'
+                and keyed.variant != 'treatment'
+                and not (
+                    substring(keyed.variant, 1, 10) = 'treatment_'
+                    and {{ dbt.length('keyed.variant') }} > 10
+                )
                 then 'unknown_variant'
             when cast(keyed.assigned_at as date) < clean_experiments.start_date
                 or cast(keyed.assigned_at as date) > clean_experiments.end_date

@@ -15,7 +15,8 @@ typed as (
         {{ dbt.safe_cast('start_date', 'date') }} as start_date,
         {{ dbt.safe_cast('end_date', 'date') }} as end_date,
         nullif({{ category_key('control_variant') }}, '') as control_variant,
-        {{ dbt.safe_cast('treatment_share', dbt.type_float()) }} as treatment_share,
+        {#- double, not dbt.type_float(): that is a 4-byte real on DuckDB (0.3 would read 0.30000001). #}
+        {{ dbt.safe_cast('treatment_share', 'double') }} as treatment_share,
         start_date as raw_start_date,
         end_date as raw_end_date
     from source
