@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 DBT := $(BIN)/dbt
 DBT_FLAGS := --profiles-dir . --project-dir .
 
-.PHONY: build test lint parse generate-sf1 clean
+.PHONY: build test lint parse generate-sf1 clean docs report
 
 $(INSTALLED): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,14 @@ $(INSTALLED): requirements.txt pyproject.toml
 build: $(INSTALLED)
 	$(BIN)/python -m engagement_analytics build
 
+## Static dbt docs site (lineage graph included) of the published warehouse: site/index.html.
+docs: $(INSTALLED)
+	$(BIN)/python -m engagement_analytics docs --out site
+
+## Static HTML readout with charts from the published marts: reports/index.html.
+report: $(INSTALLED)
+	$(BIN)/python -m engagement_analytics report --out reports
+
 ## Every check: pytest (generates data and builds once), sqlfluff, dbt parse with warnings as errors.
 test: $(INSTALLED)
 	$(BIN)/python -m pytest
@@ -32,4 +40,4 @@ parse: $(INSTALLED)
 	WAREHOUSE_TARGET=lint DBT_TARGET_PATH=target/parse $(DBT) --warn-error parse $(DBT_FLAGS)
 
 clean:
-	rm -rf target logs .build data warehouse.duckdb
+	rm -rf target logs .build data warehouse.duckdb site reports

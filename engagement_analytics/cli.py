@@ -22,6 +22,35 @@ def _build(args: argparse.Namespace) -> int:
     return build(args.dbt_args)
 
 
+def _docs(args: argparse.Namespace) -> int:
+    from engagement_analytics.warehouse import docs
+
+    return docs(Path(args.out))
+
+
+def _report(args: argparse.Namespace) -> int:
+    from engagement_analytics.report import render_report
+
+    return render_report(Path(args.out))
+
+
+def _answers(args: argparse.Namespace) -> int:
+    from engagement_analytics.answer_book import write_answers
+    from engagement_analytics.warehouse import resolve_paths
+
+    path = write_answers(resolve_paths())
+    print(f"wrote {path}")
+    return 0
+
+
+def _import_movielens(args: argparse.Namespace) -> int:
+    from engagement_analytics.importers.movielens import import_movielens
+
+    counts = import_movielens(Path(args.source), Path(args.out))
+    print(f"wrote {', '.join(f'{name} ({rows:,} rows)' for name, rows in counts.items())} to {args.out}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m engagement_analytics", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -36,6 +65,23 @@ def build_parser() -> argparse.ArgumentParser:
     build = commands.add_parser("build", help="build the warehouse (default data unless WAREHOUSE_RAW_DIR is set)")
     build.add_argument("dbt_args", nargs=argparse.REMAINDER, help="extra arguments passed to dbt build")
     build.set_defaults(handler=_build)
+
+    movielens = commands.add_parser(
+        "import-movielens", help="convert MovieLens 100K (u.data, u.item, u.genre) into the feed contract files")
+    movielens.add_argument("--source", required=True, help="folder holding u.data, u.item and u.genre")
+    movielens.add_argument("--out", required=True, help="folder to write users, videos and interactions.parquet")
+    movielens.set_defaults(handler=_import_movielens)
+
+    answers = commands.add_parser("answers", help="render the answer book docs from the built warehouse")
+    answers.set_defaults(handler=_answers)
+
+    docs = commands.add_parser("docs", help="write the static dbt docs site of the published warehouse")
+    docs.add_argument("--out", default="site", help="folder for index.html (default site)")
+    docs.set_defaults(handler=_docs)
+
+    report = commands.add_parser("report", help="render the HTML readout of the published marts")
+    report.add_argument("--out", default="reports", help="folder for index.html (default reports)")
+    report.set_defaults(handler=_report)
     return parser
 
 

@@ -1,0 +1,129 @@
+"""The visual readout and the docs site, opened in headless Chromium (Debian's `chromium`, installed
+by .ci/run): the report renders every chart from the session's marts, the docs site draws the
+lineage graph. Screenshots are kept under the test's temporary folder, and copied to
+$REPORT_SCREENSHOT_DIR when it is set."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import struct
+import subprocess
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pytest
+from sklearn.metrics import precision_recall_curve
+
+from engagement_analytics.report import SECTIONS, precision_recall, render, render_report
+from tests.conftest import BuiltWarehouse
+from tests.test_docs_coverage import docs_artifacts  # noqa: F401  (the session fixture)
+
+# Charts each section draws when its marts are built.
+EXPECTED_CHARTS = {"genre-health": 1, "contributors": 1, "related-videos": 2, "face-tracking": 3,
+                   "forecasts": 2, "experiments": 2, "moderation": 2}
+
+
+def chromium() -> str:
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        if path := shutil.which(name):
+            return path
+    pytest.fail("headless Chromium is needed: apt-get install -y chromium (done by .ci/run)")
+
+
+def run_chromium(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
+    profile = tmp_path / "chromium-profile"
+    profile.mkdir(exist_ok=True)
+    command = [chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+               "--disable-component-update", "--no-first-run", f"--user-data-dir={profile}", *args]
+    return subprocess.run(command, capture_output=True, text=True, timeout=180, check=False)
+
+
+def png_size(path: Path) -> tuple[int, int]:
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", f"{path} is not a PNG"
+    return struct.unpack(">II", data[16:24])
+
+
+def keep_screenshot(path: Path) -> None:
+    if target := os.environ.get("REPORT_SCREENSHOT_DIR"):
+        Path(target).mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, Path(target) / path.name)
+
+
+@pytest.fixture(scope="module")
+def report_page(warehouse: BuiltWarehouse, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("report")
+    assert render_report(out, warehouse.paths.warehouse_db) == 0
+    return out / "index.html"
+
+
+def test_report_renders_every_chart_in_chromium(report_page: Path, tmp_path: Path):
+    dom = run_chromium(tmp_path, "--virtual-time-budget=5000", "--dump-dom", report_page.as_uri())
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    html = dom.stdout
+    statuses = dict(re.findall(r'<section id="([^"]+)" data-status="([^"]*)"', html))
+    assert statuses == {key: "ok" for key in EXPECTED_CHARTS}
+    assert 'class="missing"' not in html
+    for key, expected in EXPECTED_CHARTS.items():
+        section = html.split(f'<section id="{key}"', 1)[1].split("</section>", 1)[0]
+        charts = re.findall(r'<svg class="chart[^"]*"', section)
+        assert charts == ['<svg class="chart"'] * expected, key
+        assert section.count('class="series"') + section.count('class="bar"') + section.count(
+            'class="estimate"') > 0, key
+    # The three largest drops are marked on the genre chart, and the page loads nothing remote.
+    assert html.count('class="marker"') == 3
+    assert not re.search(r'(src|href)="https?://', html)
+
+    shot = tmp_path / "report.png"
+    result = run_chromium(tmp_path, "--window-size=1000,7800", f"--screenshot={shot}", report_page.as_uri())
+    assert result.returncode == 0 and shot.exists(), result.stderr[-2000:]
+    assert png_size(shot) == (1000, 7800)
+    # A blank page of that size compresses to a few kB; the charts make it hundreds.
+    assert shot.stat().st_size > 150_000
+    keep_screenshot(shot)
+
+
+def test_docs_site_draws_the_lineage_graph(docs_artifacts, tmp_path: Path):  # noqa: F811
+    url = docs_artifacts["site"].as_uri() + "#!/model/model.engagement_warehouse.genre_watch_time_drops?g_v=1"
+    dom = run_chromium(tmp_path, "--virtual-time-budget=15000", "--dump-dom", url)
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    html = dom.stdout
+    assert 'id="cy"' in html  # the cytoscape lineage graph container
+    assert re.search(r'<canvas[^>]+data-id="layer2-node"', html)  # with its nodes drawn
+    assert "Lineage Graph" in html
+    for name in ("genre_watch_time_drops", "genre_health_dashboard", "stg_feed__interactions"):
+        assert name in html
+
+    shot = tmp_path / "docs-lineage.png"
+    result = run_chromium(tmp_path, "--virtual-time-budget=15000", "--window-size=1280,900",
+                          f"--screenshot={shot}", url)
+    assert result.returncode == 0 and shot.exists(), result.stderr[-2000:]
+    assert png_size(shot) == (1280, 900)
+    assert shot.stat().st_size > 50_000
+    keep_screenshot(shot)
+
+
+def test_sections_say_when_their_mart_is_missing():
+    """While marts land, the page still renders and names what is missing."""
+    con = duckdb.connect()
+    try:
+        html, status = render(con, ":memory:")
+    finally:
+        con.close()
+    assert set(status) == {s.key for s in SECTIONS}
+    assert all(state.startswith("missing: marts.") for state in status.values())
+    assert html.count('class="missing"') == len(SECTIONS)
+
+
+def test_precision_recall_matches_sklearn():
+    rng = np.random.default_rng(3)
+    labels = rng.integers(0, 2, 400).astype(bool)
+    scores = rng.random(400) + labels * 0.3
+    precision, recall = precision_recall(labels, scores)
+    sk_precision, sk_recall, _ = precision_recall_curve(labels, scores)
+    # sklearn lists thresholds from low to high and appends (precision 1, recall 0).
+    assert precision[::-1] == pytest.approx(sk_precision[:-1])
+    assert recall[::-1] == pytest.approx(sk_recall[:-1])
