@@ -54,12 +54,22 @@ def _period_sums(events: pd.DataFrame, users: pd.DataFrame, start: pd.Timestamp,
     return out
 
 
+def _steady_landmarks(landmarks: pd.DataFrame, fault_factor: float = 10.0) -> pd.DataFrame:
+    """Landmarks of captures that are not sensor faults (out of frame, or far off the typical shape)."""
+    out_of_frame = ~(landmarks["x"].between(0, 1) & landmarks["y"].between(0, 1) & landmarks["z"].between(-1, 1))
+    bad = landmarks.loc[out_of_frame, ["user_id", "captured_at"]].drop_duplicates().assign(bad=True)
+    frame = landmarks.merge(bad, on=["user_id", "captured_at"], how="left")
+    frame = frame[frame["bad"].isna()].drop(columns="bad")
+    typical = frame.groupby(["user_id", "landmark_id"])[["x", "y", "z"]].transform("mean")
+    squared = ((frame[["x", "y", "z"]] - typical) ** 2).sum(axis=1)
+    deviation = squared.groupby([frame["user_id"], frame["captured_at"]]).mean().rename("deviation").reset_index()
+    deviation["limit"] = fault_factor * deviation.groupby("user_id")["deviation"].transform("mean")
+    steady = deviation.loc[deviation["deviation"] <= deviation["limit"], ["user_id", "captured_at"]]
+    return frame.merge(steady, on=["user_id", "captured_at"])
+
+
 def _jitter(landmarks: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> pd.Series:
     frame = landmarks[(landmarks["day"] >= start) & (landmarks["day"] <= end)].copy()
-    out_of_frame = ~(frame["x"].between(0, 1) & frame["y"].between(0, 1) & frame["z"].between(-1, 1))
-    bad = frame.loc[out_of_frame, ["user_id", "captured_at"]].drop_duplicates()
-    frame = frame.merge(bad.assign(bad=True), on=["user_id", "captured_at"], how="left")
-    frame = frame[frame["bad"].isna()]
     centre = frame.groupby(["user_id", "landmark_id"])[["x", "y", "z"]].transform("mean")
     frame["d2"] = ((frame[["x", "y", "z"]] - centre) ** 2).sum(axis=1)
     per_capture = frame.groupby(["user_id", "captured_at"])["d2"].mean()
@@ -84,6 +94,9 @@ def expected_user_metrics(warehouse: BuiltWarehouse, experiments: pd.DataFrame,
     landmarks = warehouse.query("select * from staging.stg_face__facial_landmarks")
     landmarks["day"] = landmarks["captured_at"].dt.normalize()
     landmarks[["x", "y", "z"]] = landmarks[["x", "y", "z"]].astype("float64")
+    face_users = clean_assignments.loc[
+        clean_assignments["experiment_id"].map(experiments["surface"]) == "face", "user_id"].unique()
+    steady = _steady_landmarks(landmarks[landmarks["user_id"].isin(face_users)])
     frames = []
     for experiment_id, users in clean_assignments.groupby("experiment_id"):
         e = experiments.loc[experiment_id]
@@ -106,7 +119,7 @@ def expected_user_metrics(warehouse: BuiltWarehouse, experiments: pd.DataFrame,
                     "faceid_seconds": lambda g: g["faceid"].sum(),
                     "sessions": lambda g: g.size(),
                 })
-                sums["landmark_jitter"] = _jitter(landmarks[landmarks["user_id"].isin(users["user_id"])],
+                sums["landmark_jitter"] = _jitter(steady[steady["user_id"].isin(users["user_id"])],
                                                   start, end).reindex(sums.index)
             per_period[column] = sums.stack(future_stack=True).rename(column)
         long = pd.concat(per_period.values(), axis=1).reset_index()
@@ -216,6 +229,14 @@ def test_planted_effect_is_detected_and_shipped(warehouse: BuiltWarehouse, marts
     # The Animoji treatment lengthens sessions: detected too, though the SRM invalidates the readout.
     animoji = results.loc[(ANIMOJI, "animoji_seconds")]
     assert animoji["cuped_lift_abs"] > 0 and animoji["cuped_p_value"] < 0.05
+
+
+def test_planted_jitter_reduction_is_measured(warehouse: BuiltWarehouse, marts: dict[str, pd.DataFrame]):
+    """Treated captures deviate jitter_factor times as far from the face: variance times its square."""
+    row = marts["experiment_results"].set_index(["experiment_id", "metric"]).loc[(ANIMOJI, "landmark_jitter")]
+    planted = warehouse.truth["experiments"][ANIMOJI]["jitter_factor"] ** 2 - 1
+    assert row["cuped_ci_high"] < 0 and row["cuped_p_value"] < 0.05
+    assert abs(row["lift_rel"] - planted) < 0.15
 
 
 def test_planted_sample_ratio_mismatch_is_flagged(warehouse: BuiltWarehouse, marts: dict[str, pd.DataFrame]):

@@ -1,7 +1,9 @@
 {#- Landmark jitter of each capture of a face experiment's users, over the pre-period and the
     experiment window (see the landmark_jitter docs): the mean over the capture's landmarks of
     the squared distance from the user's mean position of that landmark in that period.
-    Captures with a point outside the normalised frame are sensor faults and left out. -#}
+    Sensor faults are left out first: captures with a point outside the normalised frame, and
+    captures that deviate from the user's typical shape (mean landmark positions over all their
+    in-frame captures) more than experiment_jitter_fault_factor times the user's mean deviation. -#}
 
 {{ config(materialized='table') }}
 
@@ -16,37 +18,91 @@ landmarks as (
     select * from {{ ref('stg_face__facial_landmarks') }}
 ),
 
-periods as (
+face_users as (
+    select distinct user_id from windowed
+),
+
+user_landmarks as (
     select
-        windowed.experiment_id,
-        windowed.user_id,
+        landmarks.user_id,
         landmarks.captured_at,
         landmarks.landmark_id,
         landmarks.x,
         landmarks.y,
         landmarks.z,
-        cast(landmarks.captured_at as date) < windowed.start_date as is_pre_period
-    from landmarks
-    inner join windowed on landmarks.user_id = windowed.user_id
-    where
-        cast(landmarks.captured_at as date) >= windowed.pre_start_date
-        and cast(landmarks.captured_at as date) <= windowed.end_date
-),
-
-flagged as (
-    select
-        *,
         max(
             case
-                when x < 0 or x > 1 or y < 0 or y > 1 or z < -1 or z > 1 then 1 else 0
+                when
+                    landmarks.x < 0 or landmarks.x > 1 or landmarks.y < 0 or landmarks.y > 1
+                    or landmarks.z < -1 or landmarks.z > 1
+                    then 1
+                else 0
             end
-        ) over (partition by experiment_id, user_id, captured_at) as has_point_out_of_frame
-    from periods
+        ) over (partition by landmarks.user_id, landmarks.captured_at) as has_point_out_of_frame
+    from landmarks
+    inner join face_users on landmarks.user_id = face_users.user_id
 ),
 
 in_frame as (
-    select * from flagged
+    select * from user_landmarks
     where has_point_out_of_frame = 0
+),
+
+typical_deviations as (
+    select
+        user_id,
+        captured_at,
+        landmark_id,
+        (x - avg(x) over user_landmark) * (x - avg(x) over user_landmark)
+        + (y - avg(y) over user_landmark) * (y - avg(y) over user_landmark)
+        + (z - avg(z) over user_landmark) * (z - avg(z) over user_landmark) as squared_distance
+    from in_frame
+    window user_landmark as (partition by user_id, landmark_id)
+),
+
+capture_deviations as (
+    select
+        user_id,
+        captured_at,
+        avg(squared_distance) as capture_deviation
+    from typical_deviations
+    group by user_id, captured_at
+),
+
+steady_captures as (
+    select
+        user_id,
+        captured_at
+    from (
+        select
+            user_id,
+            captured_at,
+            capture_deviation,
+            avg(capture_deviation) over (partition by user_id) as user_mean_deviation
+        from capture_deviations
+    ) as deviations
+    where capture_deviation <= {{ var('experiment_jitter_fault_factor') }} * user_mean_deviation
+),
+
+periods as (
+    select
+        windowed.experiment_id,
+        windowed.user_id,
+        in_frame.captured_at,
+        in_frame.landmark_id,
+        in_frame.x,
+        in_frame.y,
+        in_frame.z,
+        cast(in_frame.captured_at as date) < windowed.start_date as is_pre_period
+    from in_frame
+    inner join steady_captures
+        on
+            in_frame.user_id = steady_captures.user_id
+            and in_frame.captured_at = steady_captures.captured_at
+    inner join windowed on in_frame.user_id = windowed.user_id
+    where
+        cast(in_frame.captured_at as date) >= windowed.pre_start_date
+        and cast(in_frame.captured_at as date) <= windowed.end_date
 ),
 
 centred as (
@@ -59,7 +115,7 @@ centred as (
         x - avg(x) over landmark_period as dx,
         y - avg(y) over landmark_period as dy,
         z - avg(z) over landmark_period as dz
-    from in_frame
+    from periods
     window landmark_period as (partition by experiment_id, user_id, is_pre_period, landmark_id)
 ),
 
