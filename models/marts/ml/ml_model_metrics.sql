@@ -13,6 +13,7 @@
 {%- set metric_models = [
     'claims_classifier_metrics',
     'verified_status_model_metrics',
+    'watch_time_model_metrics',
 ] -%}
 
 with
