@@ -76,3 +76,31 @@ def test_daily_active_users_and_watch_time_match_pandas(warehouse: BuiltWarehous
     assert (joined["daily_active_users"] == joined["dau"]).all()
     assert (joined["interactions"] == joined["n"]).all()
     assert joined["watch_time_seconds"].to_numpy() == pytest.approx(joined["watch"].to_numpy(), rel=1e-9)
+
+
+def test_interaction_time_metric_matches_the_weekly_usage_mart(warehouse: BuiltWarehouse, mf_project: Path):
+    metrics = mf_query(warehouse, mf_project, ["interaction_time_seconds", "face_sessions"],
+                       ["metric_time__week", "face_session__product"])
+    metrics["week_start"] = pd.to_datetime(metrics["metric_time__week"]).dt.date
+    mart = warehouse.query("select product, week_start, sum(interaction_seconds) as seconds, sum(sessions) as sessions "
+                           "from marts.user_product_usage_trends group by product, week_start")
+    mart["week_start"] = pd.to_datetime(mart["week_start"]).dt.date
+    joined = mart.merge(metrics.rename(columns={"face_session__product": "product"}), on=["product", "week_start"],
+                        how="outer", indicator=True)
+    # Weeks the mart fills with 0 have no MetricFlow row; every metric row is in the mart.
+    assert (joined.loc[joined["_merge"] == "left_only", "sessions"] == 0).all()
+    both = joined[joined["_merge"] == "both"]
+    assert (joined["_merge"] != "right_only").all() and len(both) > 50
+    assert both["interaction_time_seconds"].to_numpy() == pytest.approx(both["seconds"].to_numpy(), rel=1e-9)
+    assert (both["face_sessions"] == both["sessions"]).all()
+
+
+def test_review_queue_size_matches_claim_predictions(warehouse: BuiltWarehouse, mf_project: Path):
+    metrics = mf_query(warehouse, mf_project, ["review_queue_size", "scored_videos"],
+                       ["claim_video__dataset_type"])
+    mart = warehouse.query("select dataset_type, count(*) filter (where predicted_claim_status = 'claim') as queued, "
+                           "count(*) as scored from marts.claim_predictions group by dataset_type")
+    joined = mart.merge(metrics, left_on="dataset_type", right_on="claim_video__dataset_type", validate="one_to_one")
+    assert len(joined) == len(mart) == 3
+    assert (joined["review_queue_size"] == joined["queued"]).all()
+    assert (joined["scored_videos"] == joined["scored"]).all()
