@@ -1,1 +1,0 @@
-"""Importers: convert public datasets into the raw-data contract."""
