@@ -1,0 +1,1 @@
+"""Importers: convert public datasets into the raw-data contract."""
