@@ -21,6 +21,7 @@ from engagement_analytics.face.forecasting import (
     damped_steps,
     forecast_panel,
     moving_average,
+    panel_from_sessions,
     seasonal_damped_trend,
     seasonal_naive,
     seasonal_scale,
@@ -61,6 +62,25 @@ def test_build_panel_starts_each_series_on_its_first_day_and_fills_gaps_with_zer
     assert np.isnan(panel.values[1, 0]) and np.array_equal(panel.values[1, 1:], [3.0, 0.0, 0.0])
     longer = build_panel(daily, last_date=np.datetime64("2026-01-06"))
     assert longer.values.shape == (2, 6) and longer.dates[-1] == np.datetime64("2026-01-06")
+
+
+def test_panel_from_sessions_matches_the_pandas_path():
+    con = duckdb.connect()
+    sessions = con.sql("""
+        select * from (values
+            (2, timestamp '2026-01-03 08:00', 'FaceID', 3.0),
+            (1, timestamp '2026-01-05 08:00', 'FaceID', 4.0),
+            (1, timestamp '2026-01-05 21:00', 'FaceID', 4.5),
+            (1, timestamp '2026-01-01 08:00', 'Animoji', 30.0),
+            (1, timestamp '2026-01-04 08:00', 'Animoji', 20.0)
+        ) as t(user_id, started_at, product, interaction_time_seconds)""")
+    panel = panel_from_sessions(sessions)
+    expected = build_panel(daily_totals(sessions))
+    assert panel.first_date == expected.first_date == np.datetime64("2026-01-01")
+    assert list(panel.keys.itertuples(index=False, name=None)) == [(1, "Animoji"), (1, "FaceID"), (2, "FaceID")]
+    assert list(expected.keys.itertuples(index=False, name=None)) == list(panel.keys.itertuples(index=False, name=None))
+    assert np.array_equal(panel.values, expected.values, equal_nan=True)
+    assert np.array_equal(panel.values[1], [np.nan] * 4 + [8.5], equal_nan=True)
 
 
 def test_weekday_of_counts_from_monday():

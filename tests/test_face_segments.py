@@ -179,8 +179,14 @@ def test_product_mix_matches_pandas_and_the_planted_preference(warehouse: BuiltW
     definitions = warehouse.truth["face"]["profile_definitions"]
     planted = segments["user_id"].map({int(k): v for k, v in warehouse.truth["face"]["profiles"].items()})
     majority = planted.groupby(segments["segment_id"]).agg(lambda s: s.mode().iloc[0])
+    # The planted session rates grow (Animoji) or shrink (FaceID) by the weekly trend; over the
+    # year each product's rate averages the mean of exp(trend * week).
+    weeks = np.arange(365) / 7
+    growth = {p: np.exp(trend * weeks).mean() for p, trend in warehouse.truth["face"]["weekly_trend"].items()}
     for segment_id, profile in majority.items():
-        expected = "Animoji" if definitions[profile]["animoji_share"] > 0.5 else "FaceID"
+        animoji = definitions[profile]["animoji_share"] * growth["Animoji"]
+        faceid = (1 - definitions[profile]["animoji_share"]) * growth["FaceID"]
+        expected = "Animoji" if animoji > faceid else "FaceID"
         assert mix.loc[segment_id, "primary_product"] == expected, profile
         share = mix.loc[segment_id, "animoji_session_share"]
-        assert share == pytest.approx(definitions[profile]["animoji_share"], abs=0.08), profile
+        assert share == pytest.approx(animoji / (animoji + faceid), abs=0.04), profile

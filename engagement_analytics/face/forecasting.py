@@ -74,6 +74,43 @@ def daily_totals(sessions: duckdb.DuckDBPyRelation) -> pd.DataFrame:
     ).order("user_id, product, activity_date").df()
 
 
+def panel_from_sessions(sessions: duckdb.DuckDBPyRelation) -> Panel:
+    """The panel of daily interaction seconds per user and product, grouped and indexed by DuckDB.
+
+    ``sessions`` needs user_id, started_at, product and interaction_time_seconds. Only integer
+    indexes and numbers cross into Python (strings are slow to move), so SF1's two million
+    user-days arrive in about a second. Same layout as build_panel(daily_totals(sessions)).
+    """
+    cells = sessions.query("sessions", """
+        with daily as (
+            select user_id, product, cast(started_at as date) as activity_date,
+                sum(interaction_time_seconds) as seconds
+            from sessions
+            group by user_id, product, cast(started_at as date)
+        )
+        select
+            dense_rank() over (order by user_id, product) - 1 as series_index,
+            date_diff('day', min(activity_date) over (), activity_date) as day_index,
+            seconds
+        from daily
+    """).fetchnumpy()
+    keys = sessions.query("sessions", """
+        select distinct user_id, product from sessions order by user_id, product
+    """).df()
+    first_date = sessions.query("sessions", "select min(cast(started_at as date)) as d from sessions").fetchall()[0][0]
+    series_index = np.asarray(cells["series_index"], dtype=np.int64)
+    day = np.asarray(cells["day_index"], dtype=np.int64)
+    n_days = int(day.max()) + 1
+    values = np.zeros((len(keys), n_days))
+    np.add.at(values, (series_index, day), np.asarray(cells["seconds"], dtype=float))
+    start = np.full(len(keys), n_days, dtype=np.int64)
+    np.minimum.at(start, series_index, day)
+    values[np.arange(n_days)[None, :] < start[:, None]] = np.nan
+    keys["user_id"] = keys["user_id"].astype(np.int64)
+    keys["product"] = keys["product"].astype(object)
+    return Panel(keys=keys, values=values, first_date=np.datetime64(first_date, "D"))
+
+
 def build_panel(daily: pd.DataFrame, last_date: np.datetime64 | None = None) -> Panel:
     """A panel from daily totals (user_id, product, activity_date, interaction_seconds).
 

@@ -4,7 +4,7 @@ and horizon day.
 The logic lives in engagement_analytics.face.forecasting; this model reads, calls and returns.
 """
 
-from engagement_analytics.face.forecasting import ModelParams, backtest, build_panel, daily_totals
+from engagement_analytics.face.forecasting import ModelParams, backtest, panel_from_sessions
 
 
 def model(dbt, session):
@@ -17,5 +17,5 @@ def model(dbt, session):
     seasonal_shrinkage = float(dbt.config.get("forecast_seasonal_shrinkage"))
     params = ModelParams(fit_window_days=fit_window_days, level_half_life_days=level_half_life_days,
                          trend_damping=trend_damping, seasonal_shrinkage=seasonal_shrinkage)
-    panel = build_panel(daily_totals(dbt.ref("stg_face__product_interactions")))
+    panel = panel_from_sessions(dbt.ref("stg_face__product_interactions"))
     return backtest(panel, horizon=horizon, origins=origins, min_history_days=min_history_days, params=params)
