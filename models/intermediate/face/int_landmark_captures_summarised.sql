@@ -1,6 +1,7 @@
-{#- One row per capture with the statistics every landmark mart builds on. The user's typical
-    shape (per-landmark median coordinates over all of the user's captures) is the centre the
-    deviation is measured from; medians keep one bad capture from moving it. -#}
+{#- One row per capture with the statistics every landmark mart builds on, in one pass over the
+    landmark rows. The user's typical shape (per-landmark median coordinates over all of the
+    user's captures) is the centre the deviation is measured from; medians keep one bad capture
+    from moving it. -#}
 {{ config(materialized='table') }}
 
 with
@@ -77,82 +78,22 @@ captures as (
     group by user_id, captured_at
 ),
 
-duplicate_candidates as (
-    select
-        later.user_id,
-        later.captured_at,
-        earlier.captured_at as earlier_captured_at,
-        later.landmarks_present
-    from captures as later
-    inner join captures as earlier
-        on
-            later.user_id = earlier.user_id
-            and later.landmarks_present = earlier.landmarks_present
-            and later.min_x = earlier.min_x
-            and later.max_x = earlier.max_x
-            and later.min_y = earlier.min_y
-            and later.max_y = earlier.max_y
-            and later.min_z = earlier.min_z
-            and later.max_z = earlier.max_z
-    where earlier.captured_at < later.captured_at
-),
-
--- A candidate is a duplicate only when every point equals the earlier capture's point.
-matched_points as (
-    select
-        duplicate_candidates.user_id,
-        duplicate_candidates.captured_at,
-        duplicate_candidates.earlier_captured_at,
-        duplicate_candidates.landmarks_present,
-        count(*) as equal_points
-    from duplicate_candidates
-    inner join landmarks as later_points
-        on
-            duplicate_candidates.user_id = later_points.user_id
-            and duplicate_candidates.captured_at = later_points.captured_at
-    inner join landmarks as earlier_points
-        on
-            later_points.user_id = earlier_points.user_id
-            and duplicate_candidates.earlier_captured_at = earlier_points.captured_at
-            and later_points.landmark_id = earlier_points.landmark_id
-            and later_points.x = earlier_points.x
-            and later_points.y = earlier_points.y
-            and later_points.z = earlier_points.z
-    group by
-        duplicate_candidates.user_id,
-        duplicate_candidates.captured_at,
-        duplicate_candidates.earlier_captured_at,
-        duplicate_candidates.landmarks_present
-),
-
-duplicates as (
+final as (
     select
         user_id,
         captured_at,
-        min(earlier_captured_at) as duplicate_of_captured_at
-    from matched_points
-    where equal_points = landmarks_present
-    group by user_id, captured_at
-),
-
-final as (
-    select
-        captures.user_id,
-        captures.captured_at,
-        row_number() over (
-            partition by captures.user_id order by captures.captured_at
-        ) as capture_seq,
-        captures.landmarks_present,
-        captures.out_of_range_landmarks,
-        captures.mean_squared_deviation,
-        sqrt(captures.mean_squared_deviation) as capture_deviation,
-        duplicates.duplicate_of_captured_at,
-        duplicates.duplicate_of_captured_at is not null as is_duplicate_capture
+        row_number() over (partition by user_id order by captured_at) as capture_seq,
+        landmarks_present,
+        out_of_range_landmarks,
+        mean_squared_deviation,
+        sqrt(mean_squared_deviation) as capture_deviation,
+        min_x,
+        max_x,
+        min_y,
+        max_y,
+        min_z,
+        max_z
     from captures
-    left join duplicates
-        on
-            captures.user_id = duplicates.user_id
-            and captures.captured_at = duplicates.captured_at
 )
 
 select * from final

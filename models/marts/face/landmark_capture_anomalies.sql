@@ -4,8 +4,27 @@
 
 with
 
-captures as (
+summarised_captures as (
     select * from {{ ref('int_landmark_captures_summarised') }}
+),
+
+duplicates as (
+    select * from {{ ref('int_landmark_duplicates_identified') }}
+),
+
+captures as (
+    select
+        summarised_captures.user_id,
+        summarised_captures.captured_at,
+        summarised_captures.landmarks_present,
+        summarised_captures.out_of_range_landmarks,
+        summarised_captures.capture_deviation,
+        duplicates.duplicate_of_captured_at is not null as is_duplicate_capture
+    from summarised_captures
+    left join duplicates
+        on
+            summarised_captures.user_id = duplicates.user_id
+            and summarised_captures.captured_at = duplicates.captured_at
 ),
 
 user_centres as (
