@@ -146,8 +146,12 @@ def test_best_category_rule_is_the_majority_per_value():
 
 
 def test_leakage_audit_flags_the_opener_on_synthetic_claims(synthetic_claims):
-    frame, _ = synthetic_claims
+    frame, truth = synthetic_claims
     audit = leakage_audit(frame).set_index("feature")
+    # planted: every opinion has fewer than opinion_max_views views, and each opener belongs to one class
+    assert audit.loc["view_count", "best_rule"].endswith("-> claim, else opinion")
+    assert float(audit.loc["view_count", "best_rule"].split(" > ")[1].split(" ")[0]) < truth["opinion_max_views"]
+    assert not set(truth["transcription_openers"]["claim"]) & set(truth["transcription_openers"]["opinion"])
     assert audit.loc["transcription_first_2_words", "accuracy"] == 1.0
     assert audit.loc["transcription_first_2_words", "is_leaky"]
     assert not audit.loc["video_duration_seconds", "is_leaky"]
@@ -174,13 +178,16 @@ def test_f1_threshold_picks_the_best_cut():
 
 
 def test_verified_model_is_seeded_and_keeps_the_class_mix(synthetic_claims):
-    frame, _ = synthetic_claims
+    frame, truth = synthetic_claims
     first, second = fit_verified_status_model(frame, seed=5), fit_verified_status_model(frame, seed=5)
     pd.testing.assert_frame_equal(first.coefficients, second.coefficients)
     coefficients = first.coefficients.set_index("feature")
     assert np.exp(coefficients["coefficient"]).to_numpy() == pytest.approx(coefficients["odds_ratio"].to_numpy())
-    # generator: verified authors post opinions more often, so is_claim lowers the odds
-    assert coefficients.loc["is_claim", "coefficient"] < 0
+    # planted: verified authors post opinions more often, so is_claim lowers the odds
+    planted = truth["verified_probability"]
+    assert planted["claim"] < planted["opinion"] and coefficients.loc["is_claim", "coefficient"] < 0
+    by_label = frame.groupby("claim_status")["is_verified"].mean()
+    assert by_label.to_dict() == pytest.approx(planted, abs=0.02)
     metrics = first.metrics.set_index(["dataset_type", "metric"])["value"]
     assert metrics[("test", "positive_share")] == pytest.approx(frame["is_verified"].mean(), abs=0.01)
     assert metrics[("test", "rows")] == pytest.approx(0.2 * len(frame), abs=1)

@@ -32,17 +32,22 @@ TOPICS = ["the moon's surface has \"footprints\" that will last for millions of 
           "there are more trees on earth than stars in the milky way"]
 BAN_STATUSES = ["active", "under review", "banned"]
 MISSING_SHARE = 0.015
+# Planted structure (also written to truth.json): verified authors post opinions more often, their
+# claims get half the views, and every opinion has fewer views than OPINION_MAX_VIEWS.
+VERIFIED_PROBABILITY = {"claim": 0.03, "opinion": 0.095}
+VERIFIED_CLAIM_VIEW_FACTOR = 0.5
+OPINION_MAX_VIEWS = 10_000
 
 
 def write_claims(rng: np.random.Generator, scale: float, path: Path) -> dict:
     n = scaled(SF1_CLAIMS, scale, 2_000)
     is_claim = rng.random(n) < 0.5
-    verified = rng.random(n) < np.where(is_claim, 0.03, 0.095)
+    verified = rng.random(n) < np.where(is_claim, VERIFIED_PROBABILITY["claim"], VERIFIED_PROBABILITY["opinion"])
     ban = np.where(is_claim,
                    rng.choice(3, n, p=[0.65, 0.20, 0.15]),
                    rng.choice(3, n, p=[0.90, 0.07, 0.03]))
-    views = np.where(is_claim, rng.integers(5_000, 1_000_000, n), rng.integers(20, 10_000, n))
-    views = np.where(verified & is_claim, (views * 0.5).astype(np.int64), views)
+    views = np.where(is_claim, rng.integers(5_000, 1_000_000, n), rng.integers(20, OPINION_MAX_VIEWS, n))
+    views = np.where(verified & is_claim, (views * VERIFIED_CLAIM_VIEW_FACTOR).astype(np.int64), views)
     likes = (views * rng.beta(2, 6, n)).astype(np.int64)
     shares = (likes * rng.beta(1.2, 6, n)).astype(np.int64)
     downloads = (shares * rng.beta(1.2, 10, n)).astype(np.int64)
@@ -67,4 +72,7 @@ def write_claims(rng: np.random.Generator, scale: float, path: Path) -> dict:
 
     write_csv(CLAIMS_HEADER, rows(), path)
     return {"rows": int(n), "rows_missing_label": int(missing.sum()),
-            "claims": int((is_claim & ~missing).sum()), "opinions": int((~is_claim & ~missing).sum())}
+            "claims": int((is_claim & ~missing).sum()), "opinions": int((~is_claim & ~missing).sum()),
+            "verified_probability": VERIFIED_PROBABILITY, "verified_claim_view_factor": VERIFIED_CLAIM_VIEW_FACTOR,
+            "opinion_max_views": OPINION_MAX_VIEWS,
+            "transcription_openers": {"claim": CLAIM_OPENERS, "opinion": OPINION_OPENERS}}
