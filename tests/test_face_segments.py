@@ -14,6 +14,7 @@ from engagement_analytics.face.segments import (
     expression_profiles,
     segment_label,
     segment_labels,
+    silhouettes_from_distances,
     standardise,
 )
 from tests.conftest import BuiltWarehouse
@@ -71,6 +72,24 @@ def test_cluster_profiles_picks_k_by_silhouette_and_numbers_segments_by_size():
     assert np.array_equal(again.labels, clustering.labels)
 
 
+def test_silhouettes_from_distances_match_sklearn():
+    from sklearn.metrics import pairwise_distances, silhouette_samples
+
+    points, _ = blobs([15, 10, 12], seed=4)
+    labels = np.random.default_rng(2).integers(0, 4, len(points))
+    labels[0] = 7  # a cluster of one scores 0
+    expected = silhouette_samples(points, labels)
+    assert np.allclose(silhouettes_from_distances(pairwise_distances(points), labels), expected)
+    assert silhouettes_from_distances(pairwise_distances(points), labels)[0] == 0.0
+
+
+def test_cluster_profiles_scores_k_on_a_sample_when_there_are_many_rows():
+    points, truth = blobs([300, 200, 250, 150], seed=5)
+    clustering = cluster_profiles(points, k_min=2, k_max=6, seed=1, silhouette_sample=200)
+    assert clustering.k == 4 and adjusted_rand_score(truth, clustering.labels) == 1.0
+    assert clustering.silhouettes.shape == (900,)
+
+
 def test_cluster_profiles_rejects_an_empty_k_range():
     points, _ = blobs([10, 10])
     with pytest.raises(ValueError):
@@ -115,7 +134,8 @@ def segments(warehouse: BuiltWarehouse) -> pd.DataFrame:
 @pytest.fixture(scope="module")
 def staged_profiles(warehouse: BuiltWarehouse) -> pd.DataFrame:
     """Profiles recomputed with plain pandas from staging."""
-    expressions = warehouse.query("select user_id, expression_type, expression_strength from staging.stg_face__expressions")
+    expressions = warehouse.query(
+        "select user_id, expression_type, expression_strength from staging.stg_face__expressions")
     counts = pd.crosstab(expressions["user_id"], expressions["expression_type"]).reindex(columns=TYPES, fill_value=0)
     shares = counts.div(counts.sum(axis=1), axis=0).add_suffix("_share")
     strength = expressions.groupby("user_id")["expression_strength"].agg(mean_strength="mean", strength_stddev="std")

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from sklearn.cluster import KMeans
-from sklearn.metrics import silhouette_samples, silhouette_score
+from sklearn.metrics import pairwise_distances, silhouette_samples
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
@@ -76,13 +76,36 @@ def _relabel_by_size(labels: np.ndarray) -> np.ndarray:
     return mapping[labels]
 
 
+def silhouettes_from_distances(distances: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Per-row silhouettes from a square distance matrix (as sklearn's silhouette_samples).
+
+    One matrix product gives every row's summed distance to every cluster, so scoring another
+    labelling of the same rows costs O(n^2 k) arithmetic and no new distances. Rows alone in
+    their cluster score 0.
+    """
+    _, cluster = np.unique(labels, return_inverse=True)
+    rows = np.arange(len(labels))
+    one_hot = np.zeros((len(labels), cluster.max() + 1), dtype=distances.dtype)
+    one_hot[rows, cluster] = 1
+    sums = (distances @ one_hot).astype(float)
+    sizes = one_hot.sum(axis=0).astype(float)
+    own_size = sizes[cluster]
+    within = sums[rows, cluster] / np.maximum(own_size - 1, 1)
+    to_others = sums / sizes
+    to_others[rows, cluster] = np.inf
+    nearest = to_others.min(axis=1)
+    denominator = np.maximum(within, nearest)
+    scores = np.where(denominator > 0, (nearest - within) / np.where(denominator > 0, denominator, 1), 0.0)
+    return np.where(own_size > 1, scores, 0.0)
+
+
 def cluster_profiles(scaled: np.ndarray, k_min: int, k_max: int, seed: int,
-                     silhouette_sample: int = 10_000) -> Clustering:
+                     silhouette_sample: int = 5_000) -> Clustering:
     """k-means for each k in k_min..k_max (seeded); keeps the k with the best mean silhouette.
 
-    The mean silhouette used to choose k is computed on a seeded sample of at most
-    ``silhouette_sample`` rows (silhouettes cost the square of the row count); the per-row
-    silhouettes returned are exact for the chosen clustering.
+    The mean silhouette that chooses k is computed on a seeded sample of at most
+    ``silhouette_sample`` rows, from one distance matrix shared by every k (float32, so 5,000
+    rows take 100 MB); the per-row silhouettes returned are exact for the chosen clustering.
     """
     n = len(scaled)
     if n < 3:
@@ -90,21 +113,26 @@ def cluster_profiles(scaled: np.ndarray, k_min: int, k_max: int, seed: int,
     k_max = min(k_max, n - 1)
     if k_min < 2 or k_min > k_max:
         raise ValueError(f"k range {k_min}..{k_max} is empty or below 2")
-    sample_size = min(n, silhouette_sample)
-    scores: dict[int, float] = {}
-    fits: dict[int, np.ndarray] = {}
-    for k in range(k_min, k_max + 1):
-        # One thread: on a shared 2-core machine OpenMP spinning makes small fits 5-10x slower.
-        with threadpool_limits(limits=1):
+    # One thread for BLAS and OpenMP: on a shared 2-core machine their spinning threads make
+    # these small products and fits several times slower.
+    with threadpool_limits(limits=1):
+        rng = np.random.default_rng(seed)
+        sample = np.arange(n)
+        if n > silhouette_sample:
+            sample = np.sort(rng.choice(n, size=silhouette_sample, replace=False))
+        distances = pairwise_distances(scaled[sample].astype(np.float32))
+        scores: dict[int, float] = {}
+        fits: dict[int, np.ndarray] = {}
+        for k in range(k_min, k_max + 1):
             labels = KMeans(n_clusters=k, n_init=10, random_state=seed).fit_predict(scaled)
-        if len(np.unique(labels)) < 2:
-            continue
-        fits[k] = labels
-        scores[k] = float(silhouette_score(scaled, labels, sample_size=sample_size if sample_size < n else None,
-                                           random_state=seed))
-    best_k = max(scores, key=lambda k: (scores[k], -k))
-    return Clustering(labels=_relabel_by_size(fits[best_k]), silhouettes=silhouette_samples(scaled, fits[best_k]),
-                      k=best_k, mean_silhouette_by_k=scores)
+            if len(np.unique(labels[sample])) < 2:
+                continue
+            fits[k] = labels
+            scores[k] = float(silhouettes_from_distances(distances, labels[sample]).mean())
+        best_k = max(scores, key=lambda k: (scores[k], -k))
+        silhouettes = silhouette_samples(scaled, fits[best_k])
+    return Clustering(labels=_relabel_by_size(fits[best_k]), silhouettes=silhouettes, k=best_k,
+                      mean_silhouette_by_k=scores)
 
 
 def segment_label(centre: pd.Series, population: pd.Series) -> str:
@@ -147,7 +175,7 @@ def segment_labels(profiles: pd.DataFrame, segment_ids: np.ndarray) -> dict[int,
 
 
 def segment_users(expressions: pd.DataFrame, k_min: int, k_max: int, seed: int,
-                  min_expressions: int = 1, silhouette_sample: int = 10_000) -> pd.DataFrame:
+                  min_expressions: int = 1, silhouette_sample: int = 5_000) -> pd.DataFrame:
     """Profiles, segment and silhouette per user: the frame behind `user_expression_segments`."""
     profiles = expression_profiles(expressions, min_expressions=min_expressions)
     clustering = cluster_profiles(standardise(profiles[list(FEATURE_COLUMNS)].to_numpy()), k_min, k_max, seed,
