@@ -87,14 +87,16 @@ def test_report_renders_every_chart_in_chromium(report_page: Path, tmp_path: Pat
 
 
 def test_docs_site_draws_the_lineage_graph(docs_artifacts, tmp_path: Path):  # noqa: F811
-    url = docs_artifacts["site"].as_uri() + "#!/model/model.engagement_warehouse.genre_watch_time_drops?g_v=1"
+    # The lineage of the genre health dashboard: raw files to staging, intermediate, marts, exposure.
+    url = (docs_artifacts["site"].as_uri() + "#!/exposure/exposure.engagement_warehouse.genre_health_dashboard"
+           "?g_v=1&g_i=%2Bexposure:genre_health_dashboard")
     dom = run_chromium(tmp_path, "--virtual-time-budget=15000", "--dump-dom", url)
     assert dom.returncode == 0, dom.stderr[-2000:]
     html = dom.stdout
     assert 'id="cy"' in html  # the cytoscape lineage graph container
     assert re.search(r'<canvas[^>]+data-id="layer2-node"', html)  # with its nodes drawn
     assert "Lineage Graph" in html
-    for name in ("genre_watch_time_drops", "genre_health_dashboard", "stg_feed__interactions"):
+    for name in ("genre_decline_contributors", "genre_health_dashboard", "stg_feed__interactions", "Genre health"):
         assert name in html
 
     shot = tmp_path / "docs-lineage.png"
