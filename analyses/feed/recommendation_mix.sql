@@ -33,4 +33,4 @@ final as (
 )
 
 select * from final
-order by user_group, slots desc
+order by user_group asc, slots desc

@@ -9,4 +9,4 @@ select
     ndcg_at_k,
     hit_rate_at_k
 from {{ ref('recommendation_offline_eval') }}
-order by k, ndcg_at_k desc
+order by k asc, ndcg_at_k desc
