@@ -29,44 +29,55 @@ user_landmarks as (
         landmarks.landmark_id,
         landmarks.x,
         landmarks.y,
-        landmarks.z,
-        max(
-            case
-                when
-                    landmarks.x < 0 or landmarks.x > 1 or landmarks.y < 0 or landmarks.y > 1
-                    or landmarks.z < -1 or landmarks.z > 1
-                    then 1
-                else 0
-            end
-        ) over (partition by landmarks.user_id, landmarks.captured_at) as has_point_out_of_frame
+        landmarks.z
     from landmarks
     inner join face_users on landmarks.user_id = face_users.user_id
 ),
 
-in_frame as (
-    select * from user_landmarks
-    where has_point_out_of_frame = 0
+out_of_frame_captures as (
+    select distinct
+        user_id,
+        captured_at
+    from user_landmarks
+    where x < 0 or x > 1 or y < 0 or y > 1 or z < -1 or z > 1
 ),
 
-typical_deviations as (
+in_frame as (
+    select user_landmarks.*
+    from user_landmarks
+    left join out_of_frame_captures
+        on
+            user_landmarks.user_id = out_of_frame_captures.user_id
+            and user_landmarks.captured_at = out_of_frame_captures.captured_at
+    where out_of_frame_captures.user_id is null
+),
+
+typical_shapes as (
     select
         user_id,
-        captured_at,
         landmark_id,
-        (x - avg(x) over user_landmark) * (x - avg(x) over user_landmark)
-        + (y - avg(y) over user_landmark) * (y - avg(y) over user_landmark)
-        + (z - avg(z) over user_landmark) * (z - avg(z) over user_landmark) as squared_distance
+        avg(x) as typical_x,
+        avg(y) as typical_y,
+        avg(z) as typical_z
     from in_frame
-    window user_landmark as (partition by user_id, landmark_id)
+    group by user_id, landmark_id
 ),
 
 capture_deviations as (
     select
-        user_id,
-        captured_at,
-        avg(squared_distance) as capture_deviation
-    from typical_deviations
-    group by user_id, captured_at
+        in_frame.user_id,
+        in_frame.captured_at,
+        avg(
+            (in_frame.x - typical_shapes.typical_x) * (in_frame.x - typical_shapes.typical_x)
+            + (in_frame.y - typical_shapes.typical_y) * (in_frame.y - typical_shapes.typical_y)
+            + (in_frame.z - typical_shapes.typical_z) * (in_frame.z - typical_shapes.typical_z)
+        ) as capture_deviation
+    from in_frame
+    inner join typical_shapes
+        on
+            in_frame.user_id = typical_shapes.user_id
+            and in_frame.landmark_id = typical_shapes.landmark_id
+    group by in_frame.user_id, in_frame.captured_at
 ),
 
 steady_captures as (
