@@ -6,9 +6,9 @@
 Generates the data (unless --raw names a generated folder), builds the feed staging tables once,
 then runs `dbt run -s int_interactions_featurized_for_watch_time+` (features, model, metrics,
 mart; not ml_model_metrics, which needs the moderation models) --runs times, each in a child
-process. Reports the median wall time of the whole run and
-of each model (dbt's run_results.json), the CPU time of the run, and the peak resident memory
-of the dbt process (getrusage of children, so the in-process Python model is included).
+process. Reports the median wall time of the whole run and of each model (dbt's
+run_results.json), the CPU time of the run, and the peak resident memory of the dbt processes
+(getrusage of children, so the in-process Python model is included).
 Prints a Markdown table for the README.
 """
 
