@@ -19,3 +19,17 @@
 {% macro spark__is_finite(expression) -%}
     (not isnan({{ expression }}) and abs({{ expression }}) != double('infinity'))
 {%- endmacro %}
+
+{#- An 8-byte floating-point type. dbt.type_float() is a 4-byte real on DuckDB and Spark,
+    too coarse for watch time and landmark coordinates. -#}
+{% macro type_double() -%}
+    {{ return(adapter.dispatch('type_double')()) }}
+{%- endmacro %}
+
+{% macro default__type_double() -%}
+    double
+{%- endmacro %}
+
+{% macro postgres__type_double() -%}
+    double precision
+{%- endmacro %}

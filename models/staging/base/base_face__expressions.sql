@@ -13,7 +13,7 @@ typed as (
         {{ dbt.safe_cast('user_id', dbt.type_bigint()) }} as user_id,
         {{ dbt.safe_cast('recorded_at', dbt.type_timestamp()) }} as recorded_at,
         {{ category_key('expression_type') }} as expression_type_key,
-        {{ dbt.safe_cast('expression_strength', dbt.type_float()) }} as expression_strength,
+        {{ dbt.safe_cast('expression_strength', type_double()) }} as expression_strength,
         recorded_at as raw_recorded_at
     from source
 ),

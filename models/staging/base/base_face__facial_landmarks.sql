@@ -9,9 +9,9 @@ typed as (
         {{ dbt.safe_cast('user_id', dbt.type_bigint()) }} as user_id,
         {{ dbt.safe_cast('captured_at', dbt.type_timestamp()) }} as captured_at,
         {{ dbt.safe_cast('landmark_id', dbt.type_int()) }} as landmark_id,
-        {{ dbt.safe_cast('x', dbt.type_float()) }} as x,
-        {{ dbt.safe_cast('y', dbt.type_float()) }} as y,
-        {{ dbt.safe_cast('z', dbt.type_float()) }} as z,
+        {{ dbt.safe_cast('x', type_double()) }} as x,
+        {{ dbt.safe_cast('y', type_double()) }} as y,
+        {{ dbt.safe_cast('z', type_double()) }} as z,
         captured_at as raw_captured_at
     from source
 ),

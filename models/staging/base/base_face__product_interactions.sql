@@ -13,7 +13,7 @@ typed as (
         {{ dbt.safe_cast('user_id', dbt.type_bigint()) }} as user_id,
         {{ dbt.safe_cast('started_at', dbt.type_timestamp()) }} as started_at,
         {{ category_key('product') }} as product_key,
-        {{ dbt.safe_cast('interaction_time', dbt.type_float()) }} as interaction_time_seconds,
+        {{ dbt.safe_cast('interaction_time', type_double()) }} as interaction_time_seconds,
         started_at as raw_started_at
     from source
 ),

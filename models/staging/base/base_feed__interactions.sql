@@ -23,7 +23,7 @@ typed as (
         {{ dbt.safe_cast('interaction_id', dbt.type_bigint()) }} as interaction_id,
         {{ dbt.safe_cast('user_id', dbt.type_bigint()) }} as user_id,
         {{ dbt.safe_cast('video_id', dbt.type_bigint()) }} as video_id,
-        {{ dbt.safe_cast('watch_time', dbt.type_float()) }} as watch_time_seconds,
+        {{ dbt.safe_cast('watch_time', type_double()) }} as watch_time_seconds,
         {{ dbt.safe_cast('first_click_timestamp', dbt.type_timestamp()) }} as first_clicked_at,
         {{ category_key('interaction_type') }} as interaction_type_key,
         {{ dbt.safe_cast("shares", dbt.type_int()) }} as shares,  -- noqa: RF04

@@ -21,7 +21,7 @@ typed as (
         {{ dbt.safe_cast('id', dbt.type_bigint()) }} as claim_row_id,
         {{ dbt.safe_cast('video_id', dbt.type_bigint()) }} as video_id,
         nullif({{ category_key('claim_status') }}, '') as claim_status_key,
-        {{ dbt.safe_cast('video_duration_sec', dbt.type_float()) }} as video_duration_seconds,
+        {{ dbt.safe_cast('video_duration_sec', type_double()) }} as video_duration_seconds,
         video_transcription_text as transcription_text,
         {{ category_key('verified_status') }} as verified_status_key,
         {{ category_key('author_ban_status') }} as author_ban_status_key,
