@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 DBT := $(BIN)/dbt
 DBT_FLAGS := --profiles-dir . --project-dir .
 
-.PHONY: build test lint parse generate-sf1 clean docs report
+.PHONY: build test lint parse clean docs report answers
 
 $(INSTALLED): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,11 @@ docs: $(INSTALLED)
 ## Static HTML readout with charts from the published marts: reports/index.html.
 report: $(INSTALLED)
 	$(BIN)/python -m engagement_analytics report --out reports
+
+## The answer book (models/docs/answer_book.md): every figure computed from the warehouse built on
+## the embedded default data. Commit the result; `make test` fails when it is stale.
+answers: build
+	$(BIN)/python -m engagement_analytics answers
 
 ## Every check: pytest (generates data and builds once), sqlfluff, dbt parse with warnings as errors.
 test: $(INSTALLED)

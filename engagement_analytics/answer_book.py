@@ -50,10 +50,16 @@ def compile_analyses(paths: BuildPaths) -> dict[str, str]:
 def run_analyses(warehouse_db: Path, compiled: dict[str, str]) -> dict[str, pd.DataFrame]:
     """Run each compiled analysis on a read-only connection to the warehouse."""
     con = duckdb.connect(str(warehouse_db), read_only=True)
+    results = {}
     try:
-        return {key: con.execute(sql).df() for key, sql in compiled.items()}
+        for key, sql in compiled.items():
+            try:
+                results[key] = con.execute(sql).df()
+            except duckdb.Error as error:
+                raise RuntimeError(f"analysis {key} failed: {error}") from error
     finally:
         con.close()
+    return results
 
 
 def format_value(value: object) -> str:

@@ -35,9 +35,14 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _answers(args: argparse.Namespace) -> int:
+    import os
+
     from engagement_analytics.answer_book import write_answers
     from engagement_analytics.warehouse import resolve_paths
 
+    if os.environ.get("WAREHOUSE_RAW_DIR"):
+        print("the answer book quotes the embedded default data: unset WAREHOUSE_RAW_DIR", file=sys.stderr)
+        return 2
     path = write_answers(resolve_paths())
     print(f"wrote {path}")
     return 0

@@ -4,7 +4,7 @@
 select
     feature,
     feature_kind,
-    rule,
+    best_rule,
     accuracy,
     is_leaky
 from {{ ref('claims_leakage_audit') }}
