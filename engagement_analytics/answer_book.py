@@ -17,13 +17,15 @@ import decimal
 import difflib
 import math
 import re
+import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import duckdb
 import numpy as np
 import pandas as pd
 
-from engagement_analytics.warehouse import PROJECT_DIR, BuildPaths, run_dbt
+from engagement_analytics.warehouse import PROJECT_DIR, STAGING_FOLDER, BuildPaths, run_dbt
 
 ANALYSES_DIR = PROJECT_DIR / "analyses"
 TEMPLATES_DIR = Path(__file__).resolve().parent / "answer_book_templates"
@@ -121,8 +123,19 @@ def stale_figures(committed: str, rendered: str) -> list[str]:
 
 
 def write_answers(paths: BuildPaths) -> Path:
-    """`make answers`: compile, run and render into models/docs/answer_book.md."""
-    results = run_analyses(paths.warehouse_db, compile_analyses(paths))
+    """`make answers`: compile, run and render into models/docs/answer_book.md.
+
+    dbt opens its database for writing, so the analyses are compiled against a copy with the
+    same file name (the catalog name) and run read-only on the published file: BI readers are
+    never blocked."""
+    copy = paths.warehouse_db.parent / STAGING_FOLDER / "answers" / paths.warehouse_db.name
+    copy.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(paths.warehouse_db, copy)
+    try:
+        compiled = compile_analyses(replace(paths, warehouse_db=copy))
+    finally:
+        copy.unlink(missing_ok=True)
+    results = run_analyses(paths.warehouse_db, compiled)
     OUTPUT_FILE.parent.mkdir(parents=True, exist_ok=True)
     OUTPUT_FILE.write_text(render_book(results))
     return OUTPUT_FILE
