@@ -278,7 +278,7 @@ body { font-family: sans-serif; margin: 24px auto; max-width: 900px; color: #222
 h1 { margin-bottom: 4px; } .meta { color: #666; font-size: 13px; }
 section { border-top: 1px solid #ddd; margin-top: 28px; padding-top: 8px; }
 .question { color: #555; font-style: italic; } svg.chart { display: block; margin: 12px 0; background: #fff; }
-table.data { border-collapse: collapse; font-size: 12px; margin: 8px 0; }
+table.data { border-collapse: collapse; font-size: 12px; margin: 8px 0; display: block; overflow-x: auto; max-width: 100%; }
 table.data th, table.data td { border-bottom: 1px solid #eee; padding: 3px 8px; text-align: right; }
 .missing { background: #fff4e5; border-left: 4px solid #ff9800; padding: 8px; }
 nav a { margin-right: 12px; font-size: 13px; }

@@ -123,10 +123,16 @@ def xy_chart(series: list[Series], *, title: str, x_label: str, y_label: str,
             parts.append(f'<rect x="{left + plot_w + 12}" y="{legend_y}" width="12" height="10" fill="{color}"/>'
                          f'<text x="{left + plot_w + 30}" y="{legend_y + 9}" font-size="11">{escape(s.name[:22])}</text>')
             legend_y += 16
+    placed: list[float] = []
     for m in markers:
+        # Stack labels of markers that sit close together, so they stay readable.
+        label_y = py(m.y) - 9
+        while any(abs(label_y - y) < 13 for y in placed):
+            label_y -= 13
+        placed.append(label_y)
         parts.append(f'<circle class="marker" cx="{px(m.x):.1f}" cy="{py(m.y):.1f}" r="6" fill="none" '
                      f'stroke="{m.color}" stroke-width="2.5"/>'
-                     f'<text x="{px(m.x) - 8:.1f}" y="{py(m.y) - 9:.1f}" text-anchor="end" font-size="11" '
+                     f'<text x="{px(m.x) - 8:.1f}" y="{label_y:.1f}" text-anchor="end" font-size="11" '
                      f'fill="{m.color}" font-weight="bold">{escape(m.label)}</text>')
     parts.append(_axis_labels(left, top, plot_w, plot_h, x_label, y_label))
     parts.append("</svg>")
