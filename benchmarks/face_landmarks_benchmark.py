@@ -5,7 +5,7 @@ recall/precision against the generator's truth.
     python benchmarks/face_landmarks_benchmark.py --raw /tmp/sf1 --work /tmp/face-bench --runs 3
 
 Staging (stg_face__facial_landmarks) is built once; then the landmark models (the two
-three intermediate models and three marts) are rebuilt `--runs` times with `dbt run`. Peak memory is
+four intermediate models and three marts) are rebuilt `--runs` times with `dbt run`. Peak memory is
 the maximum resident set of the dbt process (DuckDB runs inside it).
 """
 
@@ -27,8 +27,8 @@ sys.path.insert(0, str(PROJECT_DIR))
 
 from engagement_analytics.warehouse import BuildPaths, dbt_environment, dbt_executable  # noqa: E402
 
-LANDMARK_MODELS = ["int_landmark_captures_summarised", "int_landmark_duplicates_identified",
-                   "int_landmark_captures_periodised", "user_landmark_variance", "user_landmark_consistency",
+LANDMARK_MODELS = ["int_landmark_shapes_aggregated", "int_landmark_captures_summarised",
+                   "int_landmark_duplicates_identified", "int_landmark_captures_periodised", "user_landmark_variance", "user_landmark_consistency",
                    "landmark_capture_anomalies"]
 MEASURE_RSS = ("import resource, subprocess, sys; rc = subprocess.run(sys.argv[1:]).returncode; "
                "print('MAXRSS_KB', resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr); "

@@ -16,14 +16,6 @@ KEY = ["user_id", "captured_at"]
 @pytest.fixture(scope="module")
 def raw_landmarks(warehouse: BuiltWarehouse) -> pd.DataFrame:
     frame = warehouse.raw("select * from read_parquet('{raw}/user_facial_data.parquet')")
-    # Staging types coordinates with dbt.type_float(), which is a 32-bit FLOAT on DuckDB; the
-    # independent computation starts from the same rounded values (no rounding once it is DOUBLE).
-    staged_type = warehouse.query(
-        "select data_type from information_schema.columns where table_schema = 'staging'"
-        " and table_name = 'stg_face__facial_landmarks' and column_name = 'x'")["data_type"].iloc[0]
-    if staged_type in ("FLOAT", "REAL"):
-        frame[["x", "y", "z"]] = frame[["x", "y", "z"]].astype("float32").astype("float64")
-    frame["captured_at"] = pd.to_datetime(frame["captured_at"]).astype("datetime64[us]")
     return frame
 
 

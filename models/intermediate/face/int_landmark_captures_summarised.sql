@@ -1,36 +1,16 @@
 {#- One row per capture with the statistics every landmark mart builds on, in one pass over the
-    landmark rows. The user's typical shape (per-landmark median coordinates over all of the
-    user's captures) is the centre the deviation is measured from; medians keep one bad capture
-    from moving it. -#}
+    landmark rows: the deviation is measured from the user's typical shape
+    (int_landmark_shapes_aggregated). -#}
 {{ config(materialized='table') }}
 
 with
 
-staged_landmarks as (
+landmarks as (
     select * from {{ ref('stg_face__facial_landmarks') }}
 ),
 
--- Distances are computed in double precision whatever width staging stores coordinates in.
-landmarks as (
-    select
-        user_id,
-        captured_at,
-        landmark_id,
-        cast(x as double) as x,
-        cast(y as double) as y,
-        cast(z as double) as z
-    from staged_landmarks
-),
-
 typical_shapes as (
-    select
-        user_id,
-        landmark_id,
-        percentile_cont(0.5) within group (order by x) as typical_x,
-        percentile_cont(0.5) within group (order by y) as typical_y,
-        percentile_cont(0.5) within group (order by z) as typical_z
-    from landmarks
-    group by user_id, landmark_id
+    select * from {{ ref('int_landmark_shapes_aggregated') }}
 ),
 
 point_deviations as (
