@@ -16,12 +16,6 @@ def _generate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _build(args: argparse.Namespace) -> int:
-    from engagement_analytics.warehouse import build
-
-    return build(args.dbt_args)
-
-
 def _docs(args: argparse.Namespace) -> int:
     from engagement_analytics.warehouse import docs
 
@@ -67,9 +61,9 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--quiet", action="store_true", help="no progress bar")
     generate.set_defaults(handler=_generate)
 
-    build = commands.add_parser("build", help="build the warehouse (default data unless WAREHOUSE_RAW_DIR is set)")
-    build.add_argument("dbt_args", nargs=argparse.REMAINDER, help="extra arguments passed to dbt build")
-    build.set_defaults(handler=_build)
+    # Everything after `build` goes to dbt untouched (see main()); listed here for --help.
+    commands.add_parser("build", help="build the warehouse (default data unless WAREHOUSE_RAW_DIR is set); "
+                                      "further arguments go to dbt build")
 
     movielens = commands.add_parser(
         "import-movielens", help="convert MovieLens 100K (u.data, u.item, u.genre) into the feed contract files")
@@ -91,6 +85,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["build"] and argv[1:2] not in (["-h"], ["--help"]):
+        # Everything after `build` belongs to dbt, options included (`build --select marts.feed`).
+        from engagement_analytics.warehouse import build
+
+        return build(argv[1:])
     args = build_parser().parse_args(argv)
     return args.handler(args)
 

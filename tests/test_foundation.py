@@ -235,3 +235,13 @@ def test_each_quarantine_reason_fires_on_a_crafted_file(crafted_build, file_name
     assert reasons == expected
     assert clean >= 1
     assert raw_row_count(raw_dir, file_name) == clean + quarantined
+
+
+def test_build_command_passes_every_later_argument_to_dbt(monkeypatch: pytest.MonkeyPatch):
+    from engagement_analytics import cli, warehouse
+
+    received: list[list[str]] = []
+    monkeypatch.setattr(warehouse, "build", lambda dbt_args=None: received.append(dbt_args) or 0)
+    assert cli.main(["build", "--select", "a", "b", "--exclude", "c"]) == 0
+    assert cli.main(["build"]) == 0
+    assert received == [["--select", "a", "b", "--exclude", "c"], []]
