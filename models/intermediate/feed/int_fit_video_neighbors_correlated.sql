@@ -3,9 +3,9 @@
 {#- Co-view neighbours computed on the evaluation fit window alone (interactions before the
     holdout), so the offline evaluation's co_view and blended strategies never see the holdout.
     Same definition as video_coview_neighbors (see coview_correlation: Pearson's r over all
-    users in staging, histories capped at coview_max_videos_per_user, r rounded to 12 decimals,
-    ties to the lower video_id, top coview_neighbors_k per video), on dense 32-bit keys with
-    the a < b self-join mirrored afterwards. -#}
+    users in staging, histories capped at coview_max_videos_per_user, ties to the lower
+    video_id, top coview_neighbors_k per video), on dense 32-bit keys, with the same pair
+    arithmetic (the coview_pair_ctes macro). -#}
 with
 
 user_videos as (
@@ -69,61 +69,15 @@ video_sums as (
     group by watches.video_key
 ),
 
-pair_sums as (
-    select
-        left_watch.video_key,
-        right_watch.video_key as other_video_key,
-        sum(left_watch.watch_time_seconds * right_watch.watch_time_seconds) as product_sum,
-        count(*) as co_viewers
-    from watches as left_watch
-    inner join watches as right_watch
-        on
-            left_watch.user_key = right_watch.user_key
-            and left_watch.video_key < right_watch.video_key
-    group by left_watch.video_key, right_watch.video_key
-),
-
-pair_correlations as (
-    select
-        pair_sums.video_key,
-        pair_sums.other_video_key,
-        pair_sums.co_viewers,
-        round(
-            (video.user_count * pair_sums.product_sum - video.watch_time_sum * other_video.watch_time_sum)
-            / sqrt(video.variance_term * other_video.variance_term),
-            12
-        ) as pair_correlation
-    from pair_sums
-    inner join video_sums as video
-        on pair_sums.video_key = video.video_key
-    inner join video_sums as other_video
-        on pair_sums.other_video_key = other_video.video_key
-    where video.variance_term > 0 and other_video.variance_term > 0
-),
-
-mirrored as (
-    select
-        video_key,
-        other_video_key,
-        pair_correlation,
-        co_viewers
-    from pair_correlations
-    union all
-    select
-        other_video_key as video_key,
-        video_key as other_video_key,
-        pair_correlation,
-        co_viewers
-    from pair_correlations
-),
+{{ coview_pair_ctes('watches', 'video_sums') }},
 
 ranked as (
     select
         *,
         row_number() over (
-            partition by video_key order by pair_correlation desc, other_video_key asc
+            partition by video_key order by correlation desc, other_video_key asc
         ) as neighbor_rank
-    from mirrored
+    from coview_pairs_mirrored
 ),
 
 final as (
@@ -131,7 +85,7 @@ final as (
         video.video_id,
         neighbor.video_id as neighbor_video_id,
         cast(ranked.neighbor_rank as {{ dbt.type_int() }}) as neighbor_rank,
-        ranked.pair_correlation as correlation,  -- noqa: RF04
+        ranked.correlation,
         cast(ranked.co_viewers as {{ dbt.type_bigint() }}) as co_viewers
     from ranked
     inner join video_keys as video
