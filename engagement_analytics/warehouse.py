@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import subprocess
@@ -36,13 +37,23 @@ def resolve_paths(environ: dict[str, str] | None = None) -> BuildPaths:
     )
 
 
+def generator_digest(scale: float, seed: int) -> str:
+    """Fingerprint of the generator's code, scale and seed: what the default data depends on."""
+    digest = hashlib.sha256(f"{scale}|{seed}".encode())
+    for source in sorted((Path(__file__).parent / "generator").glob("*.py")):
+        digest.update(source.read_bytes())
+    return digest.hexdigest()
+
+
 def ensure_default_data(scale: float = DEFAULT_SCALE, seed: int = DEFAULT_SEED) -> Path:
-    """Generate the embedded default dataset once; later builds reuse it."""
+    """Generate the embedded default dataset; later builds reuse it until the generator changes."""
     from engagement_analytics.generator import generate
 
-    marker = DEFAULT_RAW_DIR / "truth.json"
-    if not marker.exists():
+    marker = DEFAULT_RAW_DIR / ".generator-digest"
+    expected = generator_digest(scale, seed)
+    if not marker.exists() or marker.read_text() != expected or not (DEFAULT_RAW_DIR / "truth.json").exists():
         generate(scale, seed, DEFAULT_RAW_DIR)
+        marker.write_text(expected)
     return DEFAULT_RAW_DIR
 
 

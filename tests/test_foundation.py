@@ -245,3 +245,23 @@ def test_build_command_passes_every_later_argument_to_dbt(monkeypatch: pytest.Mo
     assert cli.main(["build", "--select", "a", "b", "--exclude", "c"]) == 0
     assert cli.main(["build"]) == 0
     assert received == [["--select", "a", "b", "--exclude", "c"], []]
+
+
+def test_default_data_is_regenerated_when_the_generator_changes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    from engagement_analytics import warehouse
+
+    monkeypatch.setattr(warehouse, "DEFAULT_RAW_DIR", tmp_path / "default")
+    calls: list[tuple[float, int]] = []
+
+    def fake_generate(scale, seed, out, progress=True):
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "truth.json").write_text("{}")
+        calls.append((scale, seed))
+
+    monkeypatch.setattr("engagement_analytics.generator.generate", fake_generate)
+    warehouse.ensure_default_data(0.02, 42)
+    warehouse.ensure_default_data(0.02, 42)
+    assert calls == [(0.02, 42)]
+    (tmp_path / "default" / ".generator-digest").write_text("an older generator")
+    warehouse.ensure_default_data(0.02, 42)
+    assert calls == [(0.02, 42), (0.02, 42)]
