@@ -54,8 +54,13 @@ def test_analysis_runs_against_the_built_warehouse_and_returns_rows(session_resu
 def test_analysis_names_its_question(key: str):
     from engagement_analytics.answer_book import ANALYSES_DIR
 
-    first_line = (ANALYSES_DIR / f"{key}.sql").read_text().splitlines()[0]
-    assert re.match(r"-- Question \((feed|moderation|face)\): .+\?$", first_line), first_line
+    header = []
+    for line in (ANALYSES_DIR / f"{key}.sql").read_text().splitlines():
+        if line.startswith("-- Answer"):
+            break
+        header.append(line.removeprefix("--").strip())
+    question = " ".join(header)
+    assert re.fullmatch(rf"Question \({key.split('/')[0]}\): [^?]+\?", question), question
 
 
 def test_every_analysis_is_quoted_in_the_docs():
