@@ -75,8 +75,8 @@ def format_value(value: object) -> str:
     if isinstance(value, decimal.Decimal):
         value = float(value)
     if isinstance(value, float):
-        if value == 0:
-            return "0"
+        if value.is_integer() and abs(value) < 1e15:
+            return f"{int(value):,}"
         magnitude = math.floor(math.log10(abs(value)))
         if abs(value) >= 1e-3 and magnitude < 6:
             decimals = max(0, 3 - magnitude)

@@ -96,3 +96,4 @@ def test_figures_are_formatted_for_reading():
     assert format_value(2.6e-120) == "2.600e-120"
     assert format_value(float("nan")) == "–"
     assert format_value(True) == "yes"
+    assert format_value(970.0) == "970"
