@@ -5,5 +5,5 @@ from engagement_analytics.feed.watch_time import metrics_frame
 
 
 def model(dbt, session):
-    scored = dbt.ref("watch_time_model_predictions").df()
+    scored = dbt.ref("watch_time_model_predictions").order("interaction_id").df()
     return metrics_frame(scored)

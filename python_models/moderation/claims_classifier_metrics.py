@@ -6,5 +6,5 @@ from engagement_analytics.moderation.claims_classifier import classifier_metrics
 
 def model(dbt, session):
     threshold = float(dbt.config.get("claims_decision_threshold"))
-    predictions = dbt.ref("int_claims_videos_classified").df()
+    predictions = dbt.ref("int_claims_videos_classified").order("video_id").df()
     return classifier_metrics(predictions, threshold)

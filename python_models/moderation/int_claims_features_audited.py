@@ -5,5 +5,5 @@ from engagement_analytics.moderation.leakage import leakage_audit
 
 def model(dbt, session):
     flag_at = float(dbt.config.get("claims_leakage_flag_accuracy"))
-    videos = dbt.ref("stg_moderation__claims_videos").df()
+    videos = dbt.ref("stg_moderation__claims_videos").order("video_id").df()
     return leakage_audit(videos, flag_at)

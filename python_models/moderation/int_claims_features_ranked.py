@@ -9,5 +9,5 @@ def model(dbt, session):
     test_share = float(dbt.config.get("claims_test_share"))
     top_n = int(dbt.config.get("claims_importance_top_n"))
     l2_c = float(dbt.config.get("moderation_l2_c"))
-    videos = dbt.ref("stg_moderation__claims_videos").df()
+    videos = dbt.ref("stg_moderation__claims_videos").order("video_id").df()
     return candidate_importance(videos, seed, validation_share, test_share, top_n, l2_c)

@@ -10,5 +10,5 @@ def model(dbt, session):
     test_share = float(dbt.config.get("claims_test_share"))
     threshold = float(dbt.config.get("claims_decision_threshold"))
     l2_c = float(dbt.config.get("moderation_l2_c"))
-    videos = dbt.ref("stg_moderation__claims_videos").df()
+    videos = dbt.ref("stg_moderation__claims_videos").order("video_id").df()
     return run_claims_classifier(videos, seed, validation_share, test_share, threshold, l2_c)

@@ -5,5 +5,5 @@ from engagement_analytics.moderation.view_count_test import compare_groups
 
 def model(dbt, session):
     confidence = float(dbt.config.get("claims_test_confidence"))
-    videos = dbt.ref("stg_moderation__claims_videos").df()
+    videos = dbt.ref("stg_moderation__claims_videos").order("video_id").df()
     return compare_groups(videos["view_count"], videos["is_verified"], "verified", "not verified", confidence)
