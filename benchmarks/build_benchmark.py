@@ -13,28 +13,11 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import subprocess
 import sys
-import time
 from pathlib import Path
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
+from engagement_analytics.benchmarking import run_child
 
-
-def run_child(args: list[str], env: dict[str, str]) -> tuple[float, float]:
-    """Run a command in a fresh child; returns (seconds, peak RSS of that child in MiB)."""
-    command = [sys.executable, "-c",
-               "import resource, subprocess, sys; "
-               "rc = subprocess.run(sys.argv[1:]).returncode; "
-               "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr); "
-               "sys.exit(rc)", *args]
-    started = time.perf_counter()
-    done = subprocess.run(command, cwd=PROJECT_DIR, env=env, capture_output=True, text=True)
-    elapsed = time.perf_counter() - started
-    if done.returncode != 0:
-        raise SystemExit(f"{' '.join(args)} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
-    peak_kib = int(done.stderr.strip().splitlines()[-1])
-    return elapsed, peak_kib / 1024
 
 
 def main() -> int:

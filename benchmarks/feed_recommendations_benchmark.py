@@ -16,12 +16,12 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 import duckdb
+
+from engagement_analytics.benchmarking import run_child
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 FEED_MODELS = [
@@ -31,21 +31,6 @@ FEED_MODELS = [
     "int_fit_user_candidates_pooled", "int_fit_video_neighbors_correlated", "user_video_recommendations",
     "recommendation_offline_eval",
 ]
-
-
-def run_child(args: list[str], env: dict[str, str]) -> tuple[float, float]:
-    """Run a command in a fresh child; returns (seconds, peak RSS of that child in MiB)."""
-    command = [sys.executable, "-c",
-               "import resource, subprocess, sys; "
-               "rc = subprocess.run(sys.argv[1:]).returncode; "
-               "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr); "
-               "sys.exit(rc)", *args]
-    started = time.perf_counter()
-    done = subprocess.run(command, cwd=PROJECT_DIR, env=env, capture_output=True, text=True)
-    elapsed = time.perf_counter() - started
-    if done.returncode != 0:
-        raise SystemExit(f"{' '.join(args)} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
-    return elapsed, int(done.stderr.strip().splitlines()[-1]) / 1024
 
 
 def main() -> int:

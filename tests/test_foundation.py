@@ -265,3 +265,16 @@ def test_default_data_is_regenerated_when_the_generator_changes(tmp_path: Path, 
     (tmp_path / "default" / ".generator-digest").write_text("an older generator")
     warehouse.ensure_default_data(0.02, 42)
     assert calls == [(0.02, 42), (0.02, 42)]
+
+
+def test_benchmark_measurement_reports_the_commands_own_peak_memory():
+    import os
+    import sys
+
+    from engagement_analytics.benchmarking import run_child
+
+    seconds, peak_mib = run_child([sys.executable, "-c", "block = bytearray(200 * 1024 * 1024)"], dict(os.environ))
+    assert seconds > 0
+    assert 200 <= peak_mib < 1000
+    with pytest.raises(SystemExit):
+        run_child([sys.executable, "-c", "raise SystemExit(3)"], dict(os.environ))
