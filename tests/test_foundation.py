@@ -278,3 +278,44 @@ def test_benchmark_measurement_reports_the_commands_own_peak_memory():
     assert 200 <= peak_mib < 1000
     with pytest.raises(SystemExit):
         run_child([sys.executable, "-c", "raise SystemExit(3)"], dict(os.environ))
+
+
+def test_make_build_reads_a_foreign_folder_and_leaves_it_untouched(warehouse: BuiltWarehouse, tmp_path: Path):
+    """Contract files the generator did not write: rows shuffled, columns reordered, timestamps
+    and dates stored as text. `make build` (the publishing build) must read them as they are."""
+    import os
+    import subprocess
+    import sys
+
+    foreign = tmp_path / "foreign"
+    foreign.mkdir()
+    con = duckdb.connect()
+    con.execute("select setseed(0.5)").fetchall()
+    for source in sorted(warehouse.raw_dir.iterdir()):
+        if source.suffix == ".csv":
+            (foreign / source.name).write_bytes(source.read_bytes())
+            continue
+        if source.suffix != ".parquet":
+            continue
+        columns = con.execute(f"describe select * from read_parquet('{source}')").fetchall()
+        selected = [f'cast("{name}" as varchar) as "{name}"' if kind in ("TIMESTAMP", "DATE") else f'"{name}"'
+                    for name, kind, *_ in reversed(columns)]
+        con.execute(f"copy (select {', '.join(selected)} from read_parquet('{source}') order by random()) "
+                    f"to '{foreign / source.name}' (format parquet)")
+    before = folder_digest(foreign)
+
+    env = dict(os.environ, WAREHOUSE_RAW_DIR=str(foreign), WAREHOUSE_DB=str(tmp_path / "db" / "warehouse.duckdb"),
+               DBT_TARGET_PATH=str(tmp_path / "target"), DBT_LOG_PATH=str(tmp_path / "logs"))
+    done = subprocess.run([sys.executable, "-m", "engagement_analytics", "build"], env=env,
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
+    assert folder_digest(foreign) == before
+
+    built = duckdb.connect(str(tmp_path / "db" / "warehouse.duckdb"), read_only=True)
+    for table in STAGING_MODELS.values():
+        expected = warehouse.query(f"select count(*) as n from staging.{table}")["n"][0]
+        assert built.execute(f"select count(*) from staging.{table}").fetchall()[0][0] == expected, table
+    drops = built.execute("select genre from marts.genre_watch_time_drops where drop_rank <= 3 "
+                          "order by drop_rank").fetchall()
+    built.close()
+    assert [genre for (genre,) in drops] == warehouse.truth["feed"]["drop_genres"]
