@@ -172,9 +172,13 @@ CRAFTED = {
             ('exp_a', 2, 'treatment', timestamp '2026-01-02 00:00:00'),
             ('exp_a', 2, 'control', timestamp '2026-01-02 00:00:00'),
             ('exp_a', 1, 'control', timestamp '2026-03-02 00:00:00'),
-            ('exp_b', 1, 'control', timestamp '2026-01-02 00:00:00')
+            ('exp_b', 1, 'control', timestamp '2026-01-02 00:00:00'),
+            ('exp_a', 3, 'treatmnet', timestamp '2026-01-02 00:00:00'),
+            ('exp_a', 5, 'control', timestamp '2026-03-05 00:00:00'),
+            ('exp_a', 99, 'treatment', timestamp '2026-01-03 00:00:00')
         ) as t(experiment_id, user_id, variant, assigned_at)""",
-        {"multiple_variants", "duplicate_key", "orphan_experiment_id"}),
+        {"multiple_variants", "duplicate_key", "orphan_experiment_id", "unknown_variant", "assigned_outside_window",
+         "orphan_user_id"}),
 }
 CRAFTED_CSV = {
     "experiments.csv": (
@@ -192,8 +196,9 @@ CRAFTED_CSV = {
         "3,claim,1003,30,text,not verified,exiled,10,2,1,0,0\n"
         "4,opinion,1004,30,text,verified,active,-5,2,1,0,0\n"
         "5,opinion,1005,30,text,verified,active,ten,2,1,0,0\n"
-        "6,opinion,1001,30,text,verified,active,10,2,1,0,0\n",
-        {"missing_label", "unknown_category", "invalid_count", "duplicate_key"}),
+        "6,opinion,1001,30,text,verified,active,10,2,1,0,0\n"
+        "7,claim,1007,30,text,not verified,active,10,,1,0,0\n",
+        {"missing_label", "unknown_category", "invalid_count", "duplicate_key", "missing_counts"}),
 }
 
 
@@ -319,3 +324,15 @@ def test_make_build_reads_a_foreign_folder_and_leaves_it_untouched(warehouse: Bu
                           "order by drop_rank").fetchall()
     built.close()
     assert [genre for (genre,) in drops] == warehouse.truth["feed"]["drop_genres"]
+
+
+def test_every_documented_quarantine_reason_fires_on_a_crafted_file():
+    import re
+
+    from engagement_analytics.warehouse import PROJECT_DIR
+
+    docs = (PROJECT_DIR / "models" / "staging" / "_staging__docs.md").read_text()
+    block = docs.split("{% docs quarantine_reason %}")[1].split("{% enddocs %}")[0]
+    documented = set(re.findall(r"`([a-z_]+)`", block))
+    crafted = set().union(*(reasons for _, reasons in {**CRAFTED, **CRAFTED_CSV}.values()))
+    assert crafted == documented
