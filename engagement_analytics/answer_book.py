@@ -17,15 +17,13 @@ import decimal
 import difflib
 import math
 import re
-import shutil
-from dataclasses import replace
 from pathlib import Path
 
 import duckdb
 import numpy as np
 import pandas as pd
 
-from engagement_analytics.warehouse import PROJECT_DIR, STAGING_FOLDER, BuildPaths, run_dbt
+from engagement_analytics.warehouse import PROJECT_DIR, BuildPaths, published_copy, run_dbt
 
 ANALYSES_DIR = PROJECT_DIR / "analyses"
 TEMPLATES_DIR = Path(__file__).resolve().parent / "answer_book_templates"
@@ -128,13 +126,8 @@ def write_answers(paths: BuildPaths) -> Path:
     dbt opens its database for writing, so the analyses are compiled against a copy with the
     same file name (the catalog name) and run read-only on the published file: BI readers are
     never blocked."""
-    copy = paths.warehouse_db.parent / STAGING_FOLDER / "answers" / paths.warehouse_db.name
-    copy.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(paths.warehouse_db, copy)
-    try:
-        compiled = compile_analyses(replace(paths, warehouse_db=copy))
-    finally:
-        copy.unlink(missing_ok=True)
+    with published_copy(paths, "answers") as copy_paths:
+        compiled = compile_analyses(copy_paths)
     results = run_analyses(paths.warehouse_db, compiled)
     OUTPUT_FILE.parent.mkdir(parents=True, exist_ok=True)
     OUTPUT_FILE.write_text(render_book(results))

@@ -6,6 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from engagement_analytics.warehouse import DEFAULT_SCALE, DEFAULT_SEED
+
 
 def _generate(args: argparse.Namespace) -> int:
     from engagement_analytics.generator import generate
@@ -55,8 +57,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     generate = commands.add_parser("generate", help="write every raw-data contract file with planted effects")
-    generate.add_argument("--scale", type=float, default=0.02, help="scale factor; 1 = SF1 (default 0.02)")
-    generate.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
+    generate.add_argument("--scale", type=float, default=DEFAULT_SCALE,
+                          help=f"scale factor; 1 = SF1 (default {DEFAULT_SCALE}, the embedded default data)")
+    generate.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})")
     generate.add_argument("--out", required=True, help="folder to write the files into")
     generate.add_argument("--quiet", action="store_true", help="no progress bar")
     generate.set_defaults(handler=_generate)

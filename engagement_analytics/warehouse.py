@@ -7,6 +7,8 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -188,6 +190,22 @@ def generate_docs(paths: BuildPaths, site_dir: Path, extra_args: list[str] | Non
     return result
 
 
+@contextmanager
+def published_copy(paths: BuildPaths, purpose: str) -> Iterator[BuildPaths]:
+    """``paths`` pointing at a throw-away copy of the published warehouse, for dbt commands that
+    only read it (docs, compiling analyses): dbt opens its database for writing, and a copy keeps
+    BI readers of the published file unblocked. The copy keeps the file name, which is the
+    catalog name the views refer to, in `.build/<purpose>/`."""
+    copy = paths.warehouse_db.parent / STAGING_FOLDER / purpose / paths.warehouse_db.name
+    copy.parent.mkdir(parents=True, exist_ok=True)
+    _remove_database(copy)
+    shutil.copyfile(paths.warehouse_db, copy)
+    try:
+        yield replace(paths, warehouse_db=copy)
+    finally:
+        _remove_database(copy)
+
+
 def docs(site_dir: Path = DEFAULT_SITE_DIR) -> int:
     """`make docs`: the static docs site of the published warehouse, without locking it.
 
@@ -200,14 +218,8 @@ def docs(site_dir: Path = DEFAULT_SITE_DIR) -> int:
         if status != 0:
             return status
         paths = resolve_paths()
-    copy = paths.warehouse_db.parent / STAGING_FOLDER / "docs" / paths.warehouse_db.name
-    copy.parent.mkdir(parents=True, exist_ok=True)
-    _remove_database(copy)
-    shutil.copyfile(paths.warehouse_db, copy)
-    try:
-        result = generate_docs(replace(paths, warehouse_db=copy), site_dir)
-    finally:
-        _remove_database(copy)
+    with published_copy(paths, "docs") as copy_paths:
+        result = generate_docs(copy_paths, site_dir)
     print(result.stdout[-3000:], end="")
     if result.returncode != 0:
         print(result.stderr[-3000:], file=sys.stderr, end="")

@@ -57,8 +57,8 @@ def test_every_staging_model_and_the_quarantine_are_built(warehouse: BuiltWareho
 
 @pytest.mark.parametrize("file_name", sorted(STAGING_MODELS))
 def test_raw_rows_equal_clean_plus_quarantined(warehouse: BuiltWarehouse, file_name: str):
-    extension = ".csv" if file_name in ("claims_videos", "experiments") else ".parquet"
-    raw_rows = raw_row_count(warehouse.raw_dir, file_name + extension)
+    contract_file = next(name for name in CONTRACT_FILES if Path(name).stem == file_name)
+    raw_rows = raw_row_count(warehouse.raw_dir, contract_file)
     clean = warehouse.query(f"select count(*) as n from staging.{STAGING_MODELS[file_name]}")["n"][0]
     quarantined = warehouse.query(
         f"select count(*) as n from staging.quarantined_rows where source_table = '{file_name}'")["n"][0]
