@@ -170,7 +170,12 @@ def test_feed_marts_answer_on_the_fixture(movielens_feed: FeedBuild):
     delta = (months.get(last_month, 0.0) - months.get(previous, 0.0)).reindex(fans, fill_value=0.0)
     contributors = movielens_feed.query("select user_id, user_delta_seconds from marts.genre_decline_contributors")
     assert sorted(contributors["user_id"]) == sorted(delta[delta < 0].index)
-    assert_lists_are_complete_and_unwatched(movielens_feed)
+    recs = assert_lists_are_complete_and_unwatched(movielens_feed)
+    # No movie was uploaded in the last seven days of ratings: no fresh slot, the lists fill without.
+    end = raw["interactions"]["first_click_timestamp"].max().normalize() + pd.Timedelta(days=1)
+    uploaded = pd.to_datetime(movielens_feed.query("select upload_date from staging.stg_feed__videos")["upload_date"])
+    assert not ((uploaded >= end - pd.Timedelta(days=7)) & (uploaded < end)).any()
+    assert "fresh" not in set(recs["reason"])
     assert movielens_feed.values("select count(*) from marts.watch_time_predictions")[0][0] == len(raw["interactions"])
     evaluation = movielens_feed.query("select * from marts.recommendation_offline_eval")
     holdout_start = raw["interactions"]["first_click_timestamp"].max().normalize() - pd.Timedelta(days=13)
