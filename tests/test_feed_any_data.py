@@ -232,10 +232,13 @@ def test_wide_folder_builds(wide: FeedBuild):
 
 def test_wide_ids_survive_exactly_to_the_marts(wide: FeedBuild):
     con = duckdb.connect()
-    raw_users = {r[0] for r in con.execute(f"select user_id from read_parquet('{wide.raw / 'users.parquet'}')").fetchall()}
-    raw_videos = {r[0] for r in con.execute(f"select video_id from read_parquet('{wide.raw / 'videos.parquet'}')").fetchall()}
-    raw_interactions = {r[0] for r in con.execute(
-        f"select interaction_id from read_parquet('{wide.raw / 'interactions.parquet'}')").fetchall()}
+
+    def raw_ids(column: str, file_name: str) -> set[int]:
+        return {r[0] for r in con.execute(f"select {column} from read_parquet('{wide.raw / file_name}')").fetchall()}
+
+    raw_users = raw_ids("user_id", "users.parquet")
+    raw_videos = raw_ids("video_id", "videos.parquet")
+    raw_interactions = raw_ids("interaction_id", "interactions.parquet")
     # The folder really holds ids beyond float precision, near the limit and below zero.
     assert max(raw_users) > BIGINT_MAX - 1000 and min(raw_users) < 0
     assert any(2**53 < u < 2**54 and u % 2 == 1 for u in raw_users)
@@ -488,8 +491,9 @@ def test_interactions_before_the_declared_upload_are_kept_and_move_the_date(tmp_
     write_feed_files(raw, {
         "users.parquet": """select * from (values (1, 'drama', null), (2, 'drama', null))
                             as t(user_id, preferred_genre, last_active)""",
-        "videos.parquet": """select * from (values (10, 'drama', date '2026-03-10'), (20, 'drama', date '2026-01-01'),
-                                                   (30, 'drama', date '2026-03-11')) as t(video_id, genre, upload_date)""",
+        "videos.parquet": """select * from (values
+            (10, 'drama', date '2026-03-10'), (20, 'drama', date '2026-01-01'), (30, 'drama', date '2026-03-11')
+        ) as t(video_id, genre, upload_date)""",
         "interactions.parquet": """select * from (values
             (1, 2, 10, 40.0, timestamp '2026-02-20 23:30:00', 'view', 0),
             (2, 2, 20, 60.0, timestamp '2026-02-01 08:00:00', 'view', 0),
