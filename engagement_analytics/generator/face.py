@@ -176,7 +176,8 @@ def generate_face(rng: np.random.Generator, scale: float, animoji: AnimojiPlan |
         expression_profile = PROFILES[profile_names[profile_of_user[u]]]
         level = rng.lognormal(0.0, 0.5)
         for product in PRODUCTS:
-            share = expression_profile["animoji_share"] if product == "Animoji" else 1 - expression_profile["animoji_share"]
+            animoji_share = expression_profile["animoji_share"]
+            share = animoji_share if product == "Animoji" else 1 - animoji_share
             trend = np.exp(WEEKLY_TREND[product] * day / 7)
             rate = 1.6 * share * level * season * trend
             sessions = rng.poisson(rate)

@@ -91,8 +91,8 @@ def generate_feed(rng: np.random.Generator, scale: float, spotlight: SpotlightPl
     video_genre = rng.choice(len(GENRES), size=n_videos, p=GENRE_WEIGHTS / GENRE_WEIGHTS.sum())
     upload_seconds = rng.integers(-180 * SECONDS_PER_DAY, window_seconds - 30 * SECONDS_PER_DAY, size=n_videos)
     fresh = rng.random(n_videos) < 0.03
-    upload_seconds[fresh] = rng.integers(window_seconds - FRESH_DAYS * SECONDS_PER_DAY, window_seconds - SECONDS_PER_DAY,
-                                         size=int(fresh.sum()))
+    upload_seconds[fresh] = rng.integers(window_seconds - FRESH_DAYS * SECONDS_PER_DAY,
+                                         window_seconds - SECONDS_PER_DAY, size=int(fresh.sum()))
     upload_seconds = upload_seconds // SECONDS_PER_DAY * SECONDS_PER_DAY  # upload dates are whole days
     popularity = rng.pareto(1.3, size=n_videos) + 0.05
     popularity[fresh] *= 0.02

@@ -87,7 +87,7 @@ class ExperimentDesign:
 
     @property
     def treatment_share(self) -> float:
-        return float(sum(arm.planned_share for arm in self.treatments))
+        return round(float(sum(arm.planned_share for arm in self.treatments)), 12)
 
     def arms_column(self) -> str:
         """The ``arms`` value: ``variant:planned_share`` pairs separated by ``|``, control first."""
@@ -217,11 +217,13 @@ PROFILES: dict[str, GeneratorProfile] = {
     "long_span_cold": GeneratorProfile(
         name="long_span_cold",
         description="36 months from 2023-05, 40% of feed users with no history, 468 landmarks per capture "
-                    "(MediaPipe-like), a mix of known and unknown expression labels, three Spotlight arms",
+                    "(MediaPipe-like), a mix of known and unknown expression labels, Spotlight arms "
+                    "holdout/trending_v2 declared, Animoji undeclared (its arms cell left empty)",
         start_month=dt.date(2023, 5, 1),
         months=36,
-        spotlight=ExperimentDesign((Arm("control", 0.4), Arm("variant_a", 0.3), Arm("variant_b", 0.3, effect=0.5)),
-                                   declare_arms=True, unknown_variant="variant_c"),
+        # 40% cold users dilute the Spotlight effect: two arms keep it detectable at the floors.
+        spotlight=ExperimentDesign((Arm("holdout", 0.5), Arm("trending_v2", 0.5)), declare_arms=True,
+                                   unknown_variant="trending_v3"),
         animoji=TWO_ARMS,
         landmarks=468,
         captures_per_user=8,
