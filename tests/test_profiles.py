@@ -324,6 +324,16 @@ def test_profiles_vary_the_conventions_they_name(generated: dict):
                                                        + pd.DateOffset(months=profile.months - 1)).date().isoformat()
             cold = len(truth["feed"]["cold_start_user_ids"]) / len(users)
             assert abs(cold - profile.cold_start_share) < 0.05, (name, cold)
+            # Each experiment has a full pre-period inside the data; Spotlight ends before the two
+            # months the planted genre drop compares.
+            previous_month = pd.Timestamp(truth["feed"]["analysis_month"]) - pd.DateOffset(months=1)
+            for experiment in truth["experiments"].values():
+                start, end = pd.Timestamp(experiment["start_date"]), pd.Timestamp(experiment["end_date"])
+                assert start.weekday() == 0 and (end - start).days + 1 in (28, 14)
+                assert start - (end - start) - pd.Timedelta(days=1) >= pd.Timestamp(profile.start_month)
+                assert end < previous_month + pd.DateOffset(months=2)
+                if experiment["surface"] == "feed":
+                    assert end < previous_month
     finally:
         con.close()
 
