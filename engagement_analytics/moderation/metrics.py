@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import math
+
+import numpy as np
 import pandas as pd
 
 METRIC_COLUMNS = ["model_name", "dataset_type", "metric", "value", "baseline_name", "baseline_value"]
+METRIC_DTYPES = {"model_name": "str", "dataset_type": "str", "metric": "str", "value": "float64",
+                 "baseline_name": "str", "baseline_value": "float64"}
 
 
 def metric_row(model_name: str, dataset_type: str, metric: str, value: float,
@@ -16,8 +21,22 @@ def metric_row(model_name: str, dataset_type: str, metric: str, value: float,
 
 
 def metric_frame(rows: list[dict]) -> pd.DataFrame:
-    """Rows in the shared column order, with stable dtypes even when empty."""
-    frame = pd.DataFrame(rows, columns=METRIC_COLUMNS)
-    frame["value"] = frame["value"].astype("float64")
-    frame["baseline_value"] = frame["baseline_value"].astype("float64")
-    return frame
+    """Rows in the shared column order, with stable dtypes even when empty.
+
+    A metric that could not be computed (a NaN value: e.g. a score on a split with no rows) is
+    left out rather than published as a number: the absent row says it was not computed."""
+    frame = pd.DataFrame(rows, columns=METRIC_COLUMNS).astype(METRIC_DTYPES)
+    return frame[frame["value"].notna()].reset_index(drop=True)
+
+
+def has_both_classes(y: np.ndarray) -> bool:
+    """True when a 0/1 label array holds at least one of each class."""
+    y = np.asarray(y)
+    return bool(len(y)) and 0 < int(y.sum()) < len(y)
+
+
+def finite_or_nan(value: float) -> float:
+    """The value as a float, NaN when it is not finite (so it is stored as null)."""
+    value = float(value)
+    return value if math.isfinite(value) else math.nan
+
