@@ -1,3 +1,9 @@
+{#- Every capture classified for sensor faults: the one definition of a sensor fault, published by
+    landmark_capture_anomalies and used by the experiments' landmark jitter to leave faults out.
+    Relative to each user's own captures, so it holds in any coordinate unit: the expected
+    landmark count is the user's most common count, the score compares deviations within the
+    user, and the frame is the user's own (int_landmark_captures_summarised). -#}
+{{ config(materialized='table') }}
 {%- set z_threshold = var('landmark_anomaly_z_threshold') -%}
 {%- set spread_floor = var('landmark_deviation_spread_floor') -%}
 {%- set min_captures = var('landmark_min_captures_for_score') -%}
@@ -27,6 +33,33 @@ captures as (
             and summarised_captures.captured_at = duplicates.captured_at
 ),
 
+-- The landmark count a full capture of the user has: the user's most common count (ties: the
+-- larger), so a 68-point dlib user and a 468-point MediaPipe user are each judged by their own.
+user_landmark_counts as (
+    select
+        user_id,
+        landmarks_present,
+        count(*) as captures_with_count
+    from captures
+    group by user_id, landmarks_present
+),
+
+user_expected_landmarks as (
+    select
+        user_id,
+        landmarks_present as expected_landmarks
+    from (
+        select
+            user_id,
+            landmarks_present,
+            row_number() over (
+                partition by user_id order by captures_with_count desc, landmarks_present desc
+            ) as count_rank
+        from user_landmark_counts
+    ) as ranked_counts
+    where count_rank = 1
+),
+
 user_centres as (
     select
         user_id,
@@ -53,6 +86,7 @@ scored as (
         captures.user_id,
         captures.captured_at,
         captures.landmarks_present,
+        user_expected_landmarks.expected_landmarks,
         captures.out_of_range_landmarks,
         captures.is_duplicate_capture,
         captures.capture_deviation,
@@ -74,6 +108,8 @@ scored as (
         on captures.user_id = user_centres.user_id
     inner join user_spreads
         on captures.user_id = user_spreads.user_id
+    inner join user_expected_landmarks
+        on captures.user_id = user_expected_landmarks.user_id
 ),
 
 reasoned as (
@@ -83,8 +119,7 @@ reasoned as (
         case
             when is_duplicate_capture then 'duplicate_capture'
             when out_of_range_landmarks > 0 then 'out_of_range'
-            -- A full capture has 68 landmarks (ids 0..67 in the raw-data contract).
-            when landmarks_present < 68 then 'missing_landmarks'
+            when landmarks_present < expected_landmarks then 'missing_landmarks'
             when anomaly_score > {{ z_threshold }} then 'deviation'
             else 'none'
         end as reason
@@ -96,6 +131,8 @@ final as (
         user_id,
         captured_at,
         landmarks_present,
+        expected_landmarks,
+        out_of_range_landmarks,
         capture_deviation,
         anomaly_score,
         reason != 'none' as is_anomaly,
