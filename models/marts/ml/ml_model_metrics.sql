@@ -14,6 +14,7 @@
     'claims_classifier_metrics',
     'verified_status_model_metrics',
     'watch_time_model_metrics',
+    'interaction_time_forecast_model_metrics',
 ] -%}
 
 with
