@@ -28,19 +28,19 @@ long_errors as (
     select
         model_name,
         'mae' as metric,
-        mae as value
+        mae as metric_value
     from model_errors
     union all
     select
         model_name,
         'smape' as metric,
-        smape as value
+        smape as metric_value
     from model_errors
     union all
     select
         model_name,
         'mase' as metric,
-        mase as value
+        mase as metric_value
     from model_errors
 ),
 
@@ -54,13 +54,15 @@ best_baselines as (
     select
         metric,
         model_name as baseline_name,
-        value as baseline_value
+        metric_value as baseline_value
     from (
         select
             metric,
             model_name,
-            value,
-            row_number() over (partition by metric order by value asc nulls last, model_name asc) as baseline_rank
+            metric_value,
+            row_number() over (
+                partition by metric order by metric_value asc nulls last, model_name asc
+            ) as baseline_rank
         from long_errors
         where model_name != 'seasonal_damped_trend'
     ) as ranked_baselines
@@ -70,7 +72,7 @@ best_baselines as (
 compared as (
     select
         forecast_errors.metric,
-        forecast_errors.value,
+        forecast_errors.metric_value,
         best_baselines.baseline_name,
         best_baselines.baseline_value
     from forecast_errors
@@ -81,13 +83,13 @@ compared as (
 unbaselined as (
     select
         'interval_coverage_80' as metric,
-        interval_coverage_80 as value
+        interval_coverage_80 as metric_value
     from model_errors
     where model_name = 'seasonal_damped_trend'
     union all
     select
         'rows' as metric,
-        cast(forecasts as {{ type_double() }}) as value
+        cast(forecasts as {{ type_double() }}) as metric_value
     from model_errors
     where model_name = 'seasonal_damped_trend'
 ),
@@ -97,21 +99,21 @@ final as (
         cast('interaction_time_forecast_seasonal_damped_trend' as {{ dbt.type_string() }}) as model_name,
         cast('test' as {{ dbt.type_string() }}) as dataset_type,
         cast(metric as {{ dbt.type_string() }}) as metric,
-        cast(value as {{ type_double() }}) as value,  -- noqa: RF04
+        cast(metric_value as {{ type_double() }}) as value,  -- noqa: RF04
         cast(baseline_name as {{ dbt.type_string() }}) as baseline_name,
         cast(baseline_value as {{ type_double() }}) as baseline_value
     from compared
-    where value is not null
+    where metric_value is not null
     union all
     select
         cast('interaction_time_forecast_seasonal_damped_trend' as {{ dbt.type_string() }}) as model_name,
         cast('test' as {{ dbt.type_string() }}) as dataset_type,
         cast(metric as {{ dbt.type_string() }}) as metric,
-        cast(value as {{ type_double() }}) as value,  -- noqa: RF04
+        cast(metric_value as {{ type_double() }}) as value,  -- noqa: RF04
         cast(null as {{ dbt.type_string() }}) as baseline_name,
         cast(null as {{ type_double() }}) as baseline_value
     from unbaselined
-    where value is not null
+    where metric_value is not null
 )
 
 select * from final
