@@ -35,7 +35,7 @@ DISTINCTIVE_LIFT = 1.5
 SEGMENT_DTYPES: dict[str, str] = {
     "user_id": "int64",
     "segment_id": "int64",
-    "segment_label": "object",
+    "segment_label": "string",
     "expressions": "int64",
     "mean_strength": "float64",
     "strength_stddev": "float64",
