@@ -9,11 +9,12 @@ import pytest
 from sklearn.metrics import adjusted_rand_score
 
 from engagement_analytics.face.segments import (
-    FEATURE_COLUMNS,
+    SEGMENT_DTYPES,
     cluster_profiles,
-    expression_profiles,
     segment_label,
     segment_labels,
+    segment_users,
+    share_matrix,
     silhouettes_from_distances,
     standardise,
 )
@@ -24,23 +25,17 @@ TYPES = ["neutral", "smile", "laugh", "surprise", "frown", "wink"]
 
 # --- helpers ---------------------------------------------------------------------------------
 
-def test_profiles_count_shares_and_sample_spread():
-    expressions = pd.DataFrame({
-        "user_id": [1, 1, 1, 1, 2, 3, 3],
-        "expression_type": ["smile", "smile", "frown", "unknown", "wink", "neutral", "laugh"],
-        "expression_strength": [0.2, 0.4, 0.6, 0.9, 0.5, 0.1, 0.3],
+def test_share_matrix_has_every_type_sorted_and_zero_for_types_a_user_never_showed():
+    long = pd.DataFrame({
+        "user_id": [2**60 + 1, 2**60 + 1, 7],
+        "expression_type": ["smile", "smirk", "wink"],
+        "type_share": [0.25, 0.75, 1.0],
     })
-    profiles = expression_profiles(expressions).set_index("user_id")
-    assert list(profiles.index) == [1, 2, 3]
-    assert profiles.loc[1, "expressions"] == 3  # the unknown type is ignored
-    assert profiles.loc[1, "smile_share"] == pytest.approx(2 / 3)
-    assert profiles.loc[1, "frown_share"] == pytest.approx(1 / 3)
-    assert profiles.loc[1, "mean_strength"] == pytest.approx(0.4)
-    assert profiles.loc[1, "strength_stddev"] == pytest.approx(np.std([0.2, 0.4, 0.6], ddof=1))
-    assert profiles.loc[2, "strength_stddev"] == 0.0  # one expression: no spread
-    shares = profiles[[f"{t}_share" for t in TYPES]].sum(axis=1)
-    assert np.allclose(shares, 1.0)
-    assert list(expression_profiles(expressions, min_expressions=2)["user_id"]) == [1, 3]
+    wide = share_matrix(long, np.array([7, 2**60 + 1, 9], dtype=np.int64))
+    assert list(wide.columns) == ["smile", "smirk", "wink"]
+    assert list(wide.index) == [7, 2**60 + 1, 9]  # ids above 2**53 stay exact
+    assert wide.loc[2**60 + 1].tolist() == [0.25, 0.75, 0.0]
+    assert wide.loc[9].tolist() == [0.0, 0.0, 0.0]
 
 
 def test_standardise_gives_zero_mean_unit_variance_and_zeros_for_constants():
@@ -90,38 +85,64 @@ def test_cluster_profiles_scores_k_on_a_sample_when_there_are_many_rows():
     assert clustering.silhouettes.shape == (900,)
 
 
-def test_cluster_profiles_rejects_an_empty_k_range():
+def test_cluster_profiles_rejects_a_k_range_below_2_but_not_too_few_rows():
     points, _ = blobs([10, 10])
     with pytest.raises(ValueError):
         cluster_profiles(points, k_min=1, k_max=4, seed=0)
     with pytest.raises(ValueError):
-        cluster_profiles(points[:2], k_min=2, k_max=4, seed=0)
+        cluster_profiles(points, k_min=5, k_max=4, seed=0)
+    # Data, not configuration: two rows, or rows all alike, are one segment without silhouettes.
+    for rows in (points[:2], np.zeros((6, 3))):
+        clustering = cluster_profiles(rows, k_min=2, k_max=4, seed=0)
+        assert clustering.k == 1 and (clustering.labels == 1).all() and np.isnan(clustering.silhouettes).all()
+    # k stops below the number of distinct rows.
+    three = np.repeat(np.array([[0.0, 0.0], [5.0, 0.0], [0.0, 5.0]]), 4, axis=0)
+    assert cluster_profiles(three, k_min=2, k_max=8, seed=0).k == 3
 
 
-def profile_row(shares: dict[str, float], mean_strength: float) -> pd.Series:
-    row = {f"{t}_share": shares.get(t, 0.0) for t in TYPES}
-    row.update(mean_strength=mean_strength, strength_stddev=0.1)
-    return pd.Series(row)
+def shares(values: dict[str, float]) -> pd.Series:
+    return pd.Series({t: values.get(t, 0.0) for t in TYPES})
 
 
 def test_segment_label_names_what_sets_a_segment_apart():
-    population = profile_row({"neutral": 0.35, "smile": 0.2, "laugh": 0.1, "surprise": 0.15, "frown": 0.1,
-                              "wink": 0.1}, 0.5)
-    smiles = profile_row({"neutral": 0.15, "smile": 0.5, "laugh": 0.25, "surprise": 0.05, "wink": 0.05}, 0.72)
-    assert segment_label(smiles, population) == "frequent strong smiles and laughs"
-    neutral = profile_row({"neutral": 0.7, "smile": 0.2, "frown": 0.1}, 0.3)
-    assert segment_label(neutral, population) == "frequent subtle neutral faces"
-    frowns = profile_row({"neutral": 0.5, "frown": 0.18, "smile": 0.25, "laugh": 0.07}, 0.52)
+    population = shares({"neutral": 0.35, "smile": 0.2, "laugh": 0.1, "surprise": 0.15, "frown": 0.1, "wink": 0.1})
+    smiles = shares({"neutral": 0.15, "smile": 0.5, "laugh": 0.25, "surprise": 0.05, "wink": 0.05})
+    assert segment_label(smiles, population, 0.72, 0.5) == "frequent strong smiles and laughs"
+    neutral = shares({"neutral": 0.7, "smile": 0.2, "frown": 0.1})
+    assert segment_label(neutral, population, 0.3, 0.5) == "frequent subtle neutral faces"
+    frowns = shares({"neutral": 0.5, "frown": 0.18, "smile": 0.25, "laugh": 0.07})
     # frown has the only lift >= 1.5; with an 18% share it is "occasional".
-    assert segment_label(frowns, population) == "occasional moderate frowns"
+    assert segment_label(frowns, population, 0.52, 0.5) == "occasional moderate frowns"
+
+
+def test_segment_label_names_a_type_outside_the_known_list():
+    population = pd.Series({"neutral": 0.5, "smile": 0.4, "eye_roll": 0.1})
+    rolling = pd.Series({"neutral": 0.3, "smile": 0.2, "eye_roll": 0.5})
+    assert segment_label(rolling, population, 0.5, 0.5) == "frequent moderate eye_roll expressions"
 
 
 def test_segment_labels_are_unique():
-    profiles = pd.DataFrame([profile_row({"smile": 1.0}, 0.9), profile_row({"smile": 1.0}, 0.9),
-                             profile_row({"neutral": 1.0}, 0.1)])
-    labels = segment_labels(profiles, np.array([1, 2, 3]))
+    wide = pd.DataFrame([shares({"smile": 1.0}), shares({"smile": 1.0}), shares({"neutral": 1.0})])
+    labels = segment_labels(wide, np.array([0.9, 0.9, 0.1]), np.array([1, 2, 3]))
     assert len(set(labels.values())) == 3
     assert labels[1].endswith("(1)") and labels[2].endswith("(2)")
+
+
+def test_segment_users_returns_typed_frames_for_no_one_and_for_too_few_users():
+    long = pd.DataFrame({"user_id": pd.Series(dtype="int64"), "expression_type": pd.Series(dtype="str"),
+                         "type_share": pd.Series(dtype="float64")})
+    profiles = pd.DataFrame({"user_id": pd.Series(dtype="int64"), "expressions": pd.Series(dtype="int64"),
+                             "mean_strength": pd.Series(dtype="float64"), "strength_stddev": pd.Series(dtype="float64")})
+    empty = segment_users(profiles, long, k_min=2, k_max=8, seed=0)
+    assert len(empty) == 0 and empty.dtypes.astype(str).to_dict() == {
+        c: str(pd.Series(dtype=d).dtype) for c, d in SEGMENT_DTYPES.items()}
+    two = pd.DataFrame({"user_id": [2**60 + 3, 5], "expressions": [6, 9], "mean_strength": [0.2, 0.8],
+                        "strength_stddev": [0.1, 0.0]})
+    two_long = pd.DataFrame({"user_id": [2**60 + 3, 5], "expression_type": ["smirk", "smile"], "type_share": [1.0, 1.0]})
+    out = segment_users(two, two_long, k_min=2, k_max=8, seed=0)
+    assert out["user_id"].tolist() == [5, 2**60 + 3]
+    assert (out["segment_id"] == 1).all() and (out["segments"] == 1).all() and out["silhouette"].isna().all()
+    assert out.dtypes.astype(str).to_dict() == empty.dtypes.astype(str).to_dict()
 
 
 # --- built marts -----------------------------------------------------------------------------
@@ -133,13 +154,19 @@ def segments(warehouse: BuiltWarehouse) -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def staged_profiles(warehouse: BuiltWarehouse) -> pd.DataFrame:
-    """Profiles recomputed with plain pandas from staging."""
+    """Profiles recomputed with plain pandas from staging: every type present, known or not."""
     expressions = warehouse.query(
         "select user_id, expression_type, expression_strength from staging.stg_face__expressions")
-    counts = pd.crosstab(expressions["user_id"], expressions["expression_type"]).reindex(columns=TYPES, fill_value=0)
-    shares = counts.div(counts.sum(axis=1), axis=0).add_suffix("_share")
+    counts = pd.crosstab(expressions["user_id"], expressions["expression_type"])
+    shares = counts.div(counts.sum(axis=1), axis=0)
     strength = expressions.groupby("user_id")["expression_strength"].agg(mean_strength="mean", strength_stddev="std")
-    return shares.join(strength).assign(expressions=counts.sum(axis=1))
+    profiles = shares.join(strength).assign(expressions=counts.sum(axis=1)).fillna({"strength_stddev": 0.0})
+    return profiles[profiles["expressions"] >= 5]
+
+
+@pytest.fixture(scope="module")
+def type_shares(warehouse: BuiltWarehouse) -> pd.DataFrame:
+    return warehouse.query("select * from marts.user_expression_type_shares")
 
 
 def test_segments_recover_the_planted_profiles(warehouse: BuiltWarehouse, segments: pd.DataFrame):
@@ -150,12 +177,32 @@ def test_segments_recover_the_planted_profiles(warehouse: BuiltWarehouse, segmen
     assert segments["segments"].iloc[0] == len(warehouse.truth["face"]["profile_definitions"])
 
 
-def test_profile_features_match_pandas(segments: pd.DataFrame, staged_profiles: pd.DataFrame):
-    expected = staged_profiles[staged_profiles["expressions"] >= 5].fillna({"strength_stddev": 0.0})
+def test_profile_features_match_pandas(segments: pd.DataFrame, staged_profiles: pd.DataFrame,
+                                      type_shares: pd.DataFrame):
     actual = segments.set_index("user_id")
-    assert set(actual.index) == set(expected.index)
-    for column in [*FEATURE_COLUMNS, "expressions"]:
-        assert np.allclose(actual[column], expected.loc[actual.index, column], atol=1e-6), column
+    assert set(actual.index) == set(staged_profiles.index)
+    for column in ["mean_strength", "strength_stddev", "expressions"]:
+        assert np.allclose(actual[column], staged_profiles.loc[actual.index, column], atol=1e-6), column
+    wide = type_shares.pivot(index="user_id", columns="expression_type", values="type_share")
+    types = [t for t in staged_profiles.columns if t not in ("mean_strength", "strength_stddev", "expressions")]
+    assert sorted(wide.columns) == sorted(types) == sorted(TYPES)
+    assert np.allclose(wide[types].to_numpy(), staged_profiles.loc[wide.index, types].to_numpy())
+    assert type_shares["is_known_expression_type"].all()
+    assert (type_shares.groupby("user_id")["segment_id"].first() == actual.loc[wide.index, "segment_id"]).all()
+
+
+def test_segment_type_shares_are_the_segment_centres(segments: pd.DataFrame, type_shares: pd.DataFrame,
+                                                     warehouse: BuiltWarehouse):
+    mix = warehouse.query("select * from marts.expression_segment_type_shares").set_index(
+        ["segment_id", "expression_type"])
+    centres = type_shares.groupby(["segment_id", "expression_type"])["type_share"].mean()
+    population = type_shares.groupby("expression_type")["type_share"].mean()
+    assert np.allclose(mix.loc[centres.index, "mean_share"], centres)
+    lift = centres / population.reindex(centres.index.get_level_values("expression_type")).to_numpy()
+    assert np.allclose(mix.loc[centres.index, "lift"], lift)
+    assert np.allclose(mix.groupby("segment_id")["mean_share"].sum(), 1.0)
+    users = segments.groupby("segment_id").size()
+    assert (mix["segment_users"].groupby("segment_id").first() == users.loc[users.index]).all()
 
 
 def test_segment_labels_describe_the_planted_profiles(warehouse: BuiltWarehouse, segments: pd.DataFrame):
@@ -174,10 +221,13 @@ def test_segment_labels_describe_the_planted_profiles(warehouse: BuiltWarehouse,
     assert label.is_unique
 
 
-def test_silhouettes_are_those_of_the_published_segments(segments: pd.DataFrame):
+def test_silhouettes_are_those_of_the_published_segments(segments: pd.DataFrame, type_shares: pd.DataFrame):
     from sklearn.metrics import silhouette_samples
 
-    scaled = standardise(segments[list(FEATURE_COLUMNS)].to_numpy())
+    wide = type_shares.pivot(index="user_id", columns="expression_type", values="type_share")
+    features = wide.loc[segments["user_id"]].to_numpy()
+    features = np.column_stack([features, segments[["mean_strength", "strength_stddev"]].to_numpy()])
+    scaled = standardise(features)
     assert np.allclose(silhouette_samples(scaled, segments["segment_id"]), segments["silhouette"], atol=1e-6)
 
 

@@ -39,6 +39,34 @@ SEASON_DAYS = 7
 INTERVAL_QUANTILES = (0.1, 0.9)
 # Quantiles of value / fitted mean: the 80% interval and the median (the point forecast).
 RATIO_QUANTILES = (0.1, 0.5, 0.9)
+# The frames behind the forecast and backtest marts, with their dtypes (also when empty).
+FORECAST_DTYPES: dict[str, str] = {
+    "user_id": "int64",
+    "product": "string",
+    "forecast_date": "datetime64[s]",
+    "horizon_days": "int64",
+    "forecast_seconds": "float64",
+    "lower_80": "float64",
+    "upper_80": "float64",
+    "model_name": "string",
+    "history_days": "int64",
+}
+BACKTEST_DTYPES: dict[str, str] = {
+    "model_name": "string",
+    "horizon_days": "int64",
+    "series": "int64",
+    "origins": "int64",
+    "forecasts": "int64",
+    "mae": "float64",
+    "smape": "float64",
+    "mase": "float64",
+    "interval_coverage_80": "float64",
+}
+
+
+def typed_frame(columns: dict[str, object], dtypes: dict[str, str]) -> pd.DataFrame:
+    """A frame with exactly ``dtypes``' columns, in order and typed; empty when ``columns`` is."""
+    return pd.DataFrame({name: pd.Series(columns.get(name, []), dtype=dtype) for name, dtype in dtypes.items()})
 
 
 @dataclass(frozen=True)
@@ -90,6 +118,10 @@ def panel_from_sessions(sessions: duckdb.DuckDBPyRelation) -> Panel:
         select distinct user_id, product from sessions order by user_id, product
     """).df()
     first_date = sessions.query("sessions", "select min(cast(started_at as date)) as d from sessions").fetchall()[0][0]
+    keys["user_id"] = keys["user_id"].astype(np.int64)
+    keys["product"] = keys["product"].astype(object)
+    if first_date is None:  # no sessions: no series and no days
+        return Panel(keys=keys, values=np.zeros((0, 0)), first_date=np.datetime64("1970-01-01", "D"))
     series_index = np.asarray(cells["series_index"], dtype=np.int64)
     day = np.asarray(cells["day_index"], dtype=np.int64)
     n_days = int(day.max()) + 1
@@ -98,8 +130,6 @@ def panel_from_sessions(sessions: duckdb.DuckDBPyRelation) -> Panel:
     start = np.full(len(keys), n_days, dtype=np.int64)
     np.minimum.at(start, series_index, day)
     values[np.arange(n_days)[None, :] < start[:, None]] = np.nan
-    keys["user_id"] = keys["user_id"].astype(np.int64)
-    keys["product"] = keys["product"].astype(object)
     return Panel(keys=keys, values=values, first_date=np.datetime64(first_date, "D"))
 
 
@@ -256,9 +286,12 @@ def forecast_panel(panel: Panel, horizon: int, min_history_days: int, params: Mo
     """The next ``horizon`` days of every series: one row per series and forecast date.
 
     Series with fewer than ``min_history_days`` days of history get the moving-average
-    fallback, named in model_name.
+    fallback, named in model_name. Any number of days works, one included; no series gives a
+    typed empty frame.
     """
     history = panel.values
+    if history.shape[0] == 0 or history.shape[1] == 0:
+        return typed_frame({}, FORECAST_DTYPES)
     first_weekday = int(weekday_of(panel.first_date, 1)[0])
     groups = panel.keys["product"].to_numpy()
     forecast, lower, upper = seasonal_damped_trend(history, horizon, first_weekday, groups, params)
@@ -270,7 +303,7 @@ def forecast_panel(panel: Panel, horizon: int, min_history_days: int, params: Mo
     n_series = len(history)
     last = panel.first_date + np.timedelta64(history.shape[1] - 1, "D")
     dates = last + np.arange(1, horizon + 1).astype("timedelta64[D]")
-    frame = pd.DataFrame({
+    return typed_frame({
         "user_id": np.repeat(panel.keys["user_id"].to_numpy(dtype=np.int64), horizon),
         "product": np.repeat(panel.keys["product"].to_numpy(), horizon),
         "forecast_date": np.tile(dates, n_series),
@@ -280,8 +313,7 @@ def forecast_panel(panel: Panel, horizon: int, min_history_days: int, params: Mo
         "upper_80": upper.ravel(),
         "model_name": np.repeat(np.where(short, FALLBACK_NAME, MODEL_NAME), horizon),
         "history_days": np.repeat(history_days(history), horizon).astype(np.int64),
-    })
-    return frame
+    }, FORECAST_DTYPES)
 
 
 def _errors(actual: np.ndarray, forecast: np.ndarray, scale: np.ndarray) -> dict[str, np.ndarray]:
@@ -300,7 +332,10 @@ def backtest(panel: Panel, horizon: int, origins: int, min_history_days: int, pa
     model sees only the days before it and forecasts the block. A series takes part at an origin
     when it has ``min_history_days`` of history there. MAE is in seconds, sMAPE in percent
     (0..200, 0 when forecast and actual are both 0), MASE divides each absolute error by the
-    series' in-sample weekly seasonal-naive MAE (series with a zero scale are left out of MASE).
+    series' in-sample weekly seasonal-naive MAE (series with a zero scale are left out of MASE;
+    NaN when every series has a zero scale). Origins that leave no eligible series, as on a span
+    shorter than ``min_history_days`` plus a horizon, are skipped; with none left the frame is
+    typed and empty.
     """
     values = panel.values
     n_days = values.shape[1]
@@ -342,7 +377,13 @@ def backtest(panel: Panel, horizon: int, origins: int, min_history_days: int, pa
                 "forecasts": int(stacked["abs_error"].shape[0]),
                 "mae": float(stacked["abs_error"][:, h].mean()),
                 "smape": float(stacked["smape"][:, h].mean()),
-                "mase": float(np.nanmean(stacked["mase"][:, h])),
+                "mase": _nan_mean(stacked["mase"][:, h]),
                 "interval_coverage_80": float(np.nanmean(covered)) if np.isfinite(covered).any() else np.nan,
             })
-    return pd.DataFrame(rows)
+    return typed_frame({column: [row[column] for row in rows] for column in BACKTEST_DTYPES}, BACKTEST_DTYPES)
+
+
+def _nan_mean(values: np.ndarray) -> float:
+    """Mean of the finite values; NaN (no warning) when there are none."""
+    finite = values[np.isfinite(values)]
+    return float(finite.mean()) if len(finite) else float("nan")

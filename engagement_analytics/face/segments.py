@@ -1,10 +1,15 @@
 """Expression segments: a per-user expression profile, standardised and clustered with k-means.
 
-The profile of a user is the share of each expression type among their recorded expressions
-and the mean and spread (sample standard deviation) of expression strength. Profiles are
-standardised (zero mean, unit variance per feature), clustered with k-means for every k in a
-range, and the k with the highest mean silhouette wins. Segments are numbered by size (1 is the
-largest) and get a readable label from the profile's centre.
+The profile of a user is the share of every expression type present in the data among their
+recorded expressions, and the mean and spread (sample standard deviation) of expression
+strength. The vocabulary is open: whatever types the classifier wrote are features, known or
+not. Profiles are standardised (zero mean, unit variance per feature), clustered with k-means
+for every k in a range, and the k with the highest mean silhouette wins. Segments are numbered
+by size (1 is the largest) and get a readable label from the profile's centre.
+
+The profile itself is computed in SQL (int_expression_profiles_aggregated and
+int_expression_type_shares_aggregated), so the marts and the clustering share one definition;
+these functions take those two frames.
 """
 
 from __future__ import annotations
@@ -18,16 +23,26 @@ from sklearn.metrics import pairwise_distances, silhouette_samples
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
-EXPRESSION_TYPES: tuple[str, ...] = ("neutral", "smile", "laugh", "surprise", "frown", "wink")
-# Plural nouns used in segment labels.
+# Plural nouns for labels of the types we know; any other type is named "<type> expressions".
 EXPRESSION_NOUNS: dict[str, str] = {
     "neutral": "neutral faces", "smile": "smiles", "laugh": "laughs", "surprise": "surprises",
     "frown": "frowns", "wink": "winks",
 }
-SHARE_COLUMNS: tuple[str, ...] = tuple(f"{t}_share" for t in EXPRESSION_TYPES)
-FEATURE_COLUMNS: tuple[str, ...] = (*SHARE_COLUMNS, "mean_strength", "strength_stddev")
+STRENGTH_COLUMNS: tuple[str, ...] = ("mean_strength", "strength_stddev")
 # An expression is distinctive for a segment when its share is this many times the population's.
 DISTINCTIVE_LIFT = 1.5
+# The frame behind user_expression_segments, with its dtypes (also when there is no profile).
+SEGMENT_DTYPES: dict[str, str] = {
+    "user_id": "int64",
+    "segment_id": "int64",
+    "segment_label": "string",
+    "expressions": "int64",
+    "mean_strength": "float64",
+    "strength_stddev": "float64",
+    "silhouette": "float64",
+    "segments": "int64",
+    "segments_mean_silhouette": "float64",
+}
 
 
 @dataclass(frozen=True)
@@ -35,31 +50,27 @@ class Clustering:
     """The chosen k-means clustering of standardised profiles."""
 
     labels: np.ndarray  # segment id per row, 1 = largest segment
-    silhouettes: np.ndarray  # silhouette of each row under the chosen clustering
+    silhouettes: np.ndarray  # silhouette of each row under the chosen clustering (NaN with one segment)
     k: int
     mean_silhouette_by_k: dict[int, float]
 
 
-def expression_profiles(expressions: pd.DataFrame, min_expressions: int = 1) -> pd.DataFrame:
-    """One row per user: expressions, the share of each expression type, mean and spread of strength.
+def expression_noun(expression_type: str) -> str:
+    """The plural used in labels: "smiles" for smile, "<type> expressions" for a type we do not know."""
+    return EXPRESSION_NOUNS.get(expression_type, f"{expression_type} expressions")
 
-    ``expressions`` needs user_id, expression_type and expression_strength. Types outside
-    EXPRESSION_TYPES are ignored. The spread is the sample standard deviation (0 for a user with
-    one expression). Users with fewer than ``min_expressions`` expressions are left out.
+
+def share_matrix(type_shares: pd.DataFrame, user_ids: np.ndarray) -> pd.DataFrame:
+    """Users x expression types (columns sorted by name) of shares; a type a user never showed is 0.
+
+    ``type_shares`` is long: user_id, expression_type, type_share.
     """
-    known = expressions[expressions["expression_type"].isin(EXPRESSION_TYPES)]
-    counts = (known.groupby(["user_id", "expression_type"]).size()
-              .unstack(fill_value=0).reindex(columns=list(EXPRESSION_TYPES), fill_value=0))
-    total = counts.sum(axis=1)
-    shares = counts.div(total, axis=0)
-    shares.columns = list(SHARE_COLUMNS)
-    strength = known.groupby("user_id")["expression_strength"].agg(["mean", "std"])
-    profiles = pd.concat([total.rename("expressions"), shares,
-                          strength["mean"].rename("mean_strength"),
-                          strength["std"].fillna(0.0).rename("strength_stddev")], axis=1)
-    profiles = profiles[profiles["expressions"] >= min_expressions]
-    profiles.index.name = "user_id"
-    return profiles.reset_index().sort_values("user_id", ignore_index=True)
+    wide = type_shares.pivot_table(index="user_id", columns="expression_type", values="type_share",
+                                   aggfunc="sum", fill_value=0.0)
+    wide = wide.reindex(index=pd.Index(user_ids, name="user_id"), fill_value=0.0)
+    wide = wide.reindex(columns=sorted(wide.columns), fill_value=0.0).astype(float)
+    wide.columns.name = None
+    return wide
 
 
 def standardise(features: np.ndarray) -> np.ndarray:
@@ -99,20 +110,30 @@ def silhouettes_from_distances(distances: np.ndarray, labels: np.ndarray) -> np.
     return np.where(own_size > 1, scores, 0.0)
 
 
+def single_segment(n: int) -> Clustering:
+    """Everyone in segment 1: too few distinct profiles to split (silhouettes are undefined)."""
+    return Clustering(labels=np.ones(n, dtype=np.int64), silhouettes=np.full(n, np.nan), k=1,
+                      mean_silhouette_by_k={1: float("nan")})
+
+
 def cluster_profiles(scaled: np.ndarray, k_min: int, k_max: int, seed: int,
                      silhouette_sample: int = 5_000) -> Clustering:
     """k-means for each k in k_min..k_max (seeded); keeps the k with the best mean silhouette.
 
-    The mean silhouette that chooses k is computed on a seeded sample of at most
-    ``silhouette_sample`` rows, from one distance matrix shared by every k (float32, so 5,000
-    rows take 100 MB); the per-row silhouettes returned are exact for the chosen clustering.
+    The range is configuration and must satisfy 2 <= k_min <= k_max. The data may allow less:
+    k stops at n - 1 rows, and when no k of at least 2 splits the rows (fewer than three rows,
+    or every profile alike), every row is in one segment. The mean silhouette that chooses k is
+    computed on a seeded sample of at most ``silhouette_sample`` rows, from one distance matrix
+    shared by every k (float32, so 5,000 rows take 100 MB); the per-row silhouettes returned
+    are exact for the chosen clustering.
     """
-    n = len(scaled)
-    if n < 3:
-        raise ValueError("clustering needs at least three profiles")
-    k_max = min(k_max, n - 1)
     if k_min < 2 or k_min > k_max:
         raise ValueError(f"k range {k_min}..{k_max} is empty or below 2")
+    n = len(scaled)
+    k_max = min(k_max, n - 1)
+    k_min = min(k_min, k_max)
+    if k_max < 2:
+        return single_segment(n)
     # One thread for BLAS and OpenMP: on a shared 2-core machine their spinning threads make
     # these small products and fits several times slower.
     with threadpool_limits(limits=1):
@@ -123,70 +144,95 @@ def cluster_profiles(scaled: np.ndarray, k_min: int, k_max: int, seed: int,
         distances = pairwise_distances(scaled[sample].astype(np.float32))
         scores: dict[int, float] = {}
         fits: dict[int, np.ndarray] = {}
-        for k in range(k_min, k_max + 1):
+        distinct = len(np.unique(scaled, axis=0))
+        for k in range(k_min, min(k_max, distinct) + 1):
             labels = KMeans(n_clusters=k, n_init=10, random_state=seed).fit_predict(scaled)
             if len(np.unique(labels[sample])) < 2:
                 continue
             fits[k] = labels
             scores[k] = float(silhouettes_from_distances(distances, labels[sample]).mean())
+        if not scores:
+            return single_segment(n)
         best_k = max(scores, key=lambda k: (scores[k], -k))
         silhouettes = silhouette_samples(scaled, fits[best_k])
     return Clustering(labels=_relabel_by_size(fits[best_k]), silhouettes=silhouettes, k=best_k,
                       mean_silhouette_by_k=scores)
 
 
-def segment_label(centre: pd.Series, population: pd.Series) -> str:
+def segment_label(centre_shares: pd.Series, population_shares: pd.Series,
+                  centre_strength: float, population_strength: float) -> str:
     """A readable description of a segment centre, e.g. "frequent strong smiles".
 
-    The expression named is the most common one among those the segment shows at least 1.5
-    times as often as the whole population (so a segment is named for what sets it apart; the
-    highest lift when none reaches 1.5); "frequent" when that expression makes up
-    at least 40% of the segment's expressions, "occasional" below 20%. Strength is "strong"
-    when the segment's mean strength is 0.1 above the population mean, "subtle" when 0.1 below,
-    otherwise "moderate". A second distinctive expression (lift >= 1.5 and share >= 15%) is added
-    with "and".
+    Shares are indexed by expression type. The expression named is the most common one among
+    those the segment shows at least 1.5 times as often as the whole population (so a segment
+    is named for what sets it apart; the highest lift when none reaches 1.5); "frequent" when
+    that expression makes up at least 40% of the segment's expressions, "occasional" below 20%.
+    Strength is "strong" when the segment's mean strength is 0.1 above the population mean,
+    "subtle" when 0.1 below, otherwise "moderate". A second distinctive expression (lift >= 1.5
+    and share >= 15%) is added with "and". Ties go to the type that sorts first.
     """
-    lift = pd.Series({t: centre[f"{t}_share"] / max(population[f"{t}_share"], 1e-9) for t in EXPRESSION_TYPES})
-    shares = pd.Series({t: centre[f"{t}_share"] for t in EXPRESSION_TYPES})
+    shares = centre_shares.sort_index()
+    lift = shares / population_shares.reindex(shares.index).clip(lower=1e-9)
     distinctive = shares[lift >= DISTINCTIVE_LIFT].sort_values(ascending=False, kind="stable")
     ranked = (distinctive if len(distinctive) else lift.sort_values(ascending=False, kind="stable"))
     top = ranked.index[0]
-    top_share = centre[f"{top}_share"]
+    top_share = shares[top]
     frequency = "frequent" if top_share >= 0.4 else "occasional" if top_share < 0.2 else ""
-    delta = centre["mean_strength"] - population["mean_strength"]
+    delta = centre_strength - population_strength
     strength = "strong" if delta >= 0.1 else "subtle" if delta <= -0.1 else "moderate"
-    nouns = EXPRESSION_NOUNS[top]
+    nouns = expression_noun(top)
     if len(distinctive) > 1 and distinctive.index[1] != top and distinctive.iloc[1] >= 0.15:
-        second = distinctive.index[1]
-        nouns = f"{nouns} and {EXPRESSION_NOUNS[second]}"
+        nouns = f"{nouns} and {expression_noun(distinctive.index[1])}"
     return " ".join(part for part in (frequency, strength, nouns) if part)
 
 
-def segment_labels(profiles: pd.DataFrame, segment_ids: np.ndarray) -> dict[int, str]:
-    """A label per segment id from the segment's mean profile; duplicates get the id appended."""
-    features = profiles[list(FEATURE_COLUMNS)]
-    population = features.mean()
-    centres = features.groupby(np.asarray(segment_ids)).mean()
-    labels = {int(seg): segment_label(centre, population) for seg, centre in centres.iterrows()}
+def segment_labels(shares: pd.DataFrame, mean_strength: np.ndarray, segment_ids: np.ndarray) -> dict[int, str]:
+    """A label per segment id from the segment's mean profile; duplicates get the id appended.
+
+    ``shares`` is users x types (share_matrix), ``mean_strength`` each user's mean strength.
+    """
+    ids = np.asarray(segment_ids)
+    centres = shares.groupby(ids).mean()
+    strength = pd.Series(np.asarray(mean_strength, dtype=float)).groupby(ids).mean()
+    population, population_strength = shares.mean(), float(np.mean(mean_strength))
+    labels = {int(seg): segment_label(centre, population, float(strength[seg]), population_strength)
+              for seg, centre in centres.iterrows()}
     seen: dict[str, int] = {}
     for label in labels.values():
         seen[label] = seen.get(label, 0) + 1
     return {seg: (f"{label} ({seg})" if seen[label] > 1 else label) for seg, label in labels.items()}
 
 
-def segment_users(expressions: pd.DataFrame, k_min: int, k_max: int, seed: int,
-                  min_expressions: int = 1, silhouette_sample: int = 5_000) -> pd.DataFrame:
-    """Profiles, segment and silhouette per user: the frame behind `user_expression_segments`."""
-    profiles = expression_profiles(expressions, min_expressions=min_expressions)
-    clustering = cluster_profiles(standardise(profiles[list(FEATURE_COLUMNS)].to_numpy()), k_min, k_max, seed,
-                                  silhouette_sample=silhouette_sample)
-    labels = segment_labels(profiles, clustering.labels)
-    out = profiles.copy()
-    out.insert(1, "segment_id", clustering.labels.astype("int64"))
-    out.insert(2, "segment_label", [labels[int(s)] for s in clustering.labels])
-    out["silhouette"] = clustering.silhouettes
-    out["segments"] = clustering.k
-    out["segments_mean_silhouette"] = clustering.mean_silhouette_by_k[clustering.k]
-    out["expressions"] = out["expressions"].astype("int64")
-    out["user_id"] = out["user_id"].astype("int64")
-    return out
+def empty_segments() -> pd.DataFrame:
+    """The typed frame of user_expression_segments with no rows."""
+    return pd.DataFrame({column: pd.Series(dtype=dtype) for column, dtype in SEGMENT_DTYPES.items()})
+
+
+def segment_users(profiles: pd.DataFrame, type_shares: pd.DataFrame, k_min: int, k_max: int, seed: int,
+                  silhouette_sample: int = 5_000) -> pd.DataFrame:
+    """Segment, label and silhouette per profiled user: the frame behind `user_expression_segments`.
+
+    ``profiles``: one row per user (user_id, expressions, mean_strength, strength_stddev);
+    ``type_shares``: one row per user and expression type (user_id, expression_type, type_share).
+    The features are the share of every type in ``type_shares`` and the two strength columns.
+    """
+    if profiles.empty:
+        return empty_segments()
+    profiles = profiles.sort_values("user_id", ignore_index=True)
+    user_ids = profiles["user_id"].to_numpy(dtype=np.int64)
+    shares = share_matrix(type_shares, user_ids)
+    features = np.column_stack([shares.to_numpy(), profiles[list(STRENGTH_COLUMNS)].to_numpy(dtype=float)])
+    clustering = cluster_profiles(standardise(features), k_min, k_max, seed, silhouette_sample=silhouette_sample)
+    labels = segment_labels(shares, profiles["mean_strength"].to_numpy(dtype=float), clustering.labels)
+    out = pd.DataFrame({
+        "user_id": user_ids,
+        "segment_id": clustering.labels.astype(np.int64),
+        "segment_label": [labels[int(s)] for s in clustering.labels],
+        "expressions": profiles["expressions"].to_numpy(dtype=np.int64),
+        "mean_strength": profiles["mean_strength"].to_numpy(dtype=float),
+        "strength_stddev": profiles["strength_stddev"].to_numpy(dtype=float),
+        "silhouette": np.asarray(clustering.silhouettes, dtype=float),
+        "segments": np.int64(clustering.k),
+        "segments_mean_silhouette": clustering.mean_silhouette_by_k[clustering.k],
+    })
+    return out.astype(SEGMENT_DTYPES)

@@ -1,4 +1,4 @@
-"""Expression profiles clustered into segments: one row per face user with enough expressions.
+"""Expression profiles clustered into segments: one row per face user with a profile.
 
 The logic lives in engagement_analytics.face.segments; this model reads, calls and returns.
 """
@@ -10,6 +10,6 @@ def model(dbt, session):
     k_min = int(dbt.config.get("expression_segment_k_min"))
     k_max = int(dbt.config.get("expression_segment_k_max"))
     seed = int(dbt.config.get("expression_segment_seed"))
-    min_expressions = int(dbt.config.get("expression_segment_min_expressions"))
-    expressions = dbt.ref("stg_face__expressions").order("user_id, recorded_at, expression_type").df()
-    return segment_users(expressions, k_min=k_min, k_max=k_max, seed=seed, min_expressions=min_expressions)
+    profiles = dbt.ref("int_expression_profiles_aggregated").order("user_id").df()
+    type_shares = dbt.ref("int_expression_type_shares_aggregated").order("user_id, expression_type").df()
+    return segment_users(profiles, type_shares, k_min=k_min, k_max=k_max, seed=seed)

@@ -1,11 +1,14 @@
 {#- Landmark jitter of each capture of a face experiment's users, over the pre-period and the
     experiment window (see the landmark_jitter docs): the mean over the capture's landmarks of
     the squared distance from the user's mean position of that landmark in that period.
-    Sensor faults are left out first: captures with a point outside the normalised frame, and
-    captures that deviate from the user's typical shape (mean landmark positions over all their
-    in-frame captures) more than experiment_jitter_fault_factor times the user's mean deviation. -#}
+    Sensor faults are left out first, by the one definition the face domain publishes in
+    landmark_capture_anomalies: every capture that int_landmark_captures_classified flags
+    (duplicate, out of frame, missing landmarks or a deviation anomaly). Without the face domain
+    in the build, no captures: the same columns from no rows. -#}
 
 {{ config(materialized='table') }}
+
+{% if domain_enabled('face') %}
 
 with
 
@@ -18,102 +21,37 @@ landmarks as (
     select * from {{ ref('stg_face__facial_landmarks') }}
 ),
 
-face_users as (
-    select distinct user_id from windowed
+classified_captures as (
+    select * from {{ ref('int_landmark_captures_classified') }}
 ),
 
-user_landmarks as (
-    select
-        landmarks.user_id,
-        landmarks.captured_at,
-        landmarks.landmark_id,
-        landmarks.x,
-        landmarks.y,
-        landmarks.z
-    from landmarks
-    inner join face_users on landmarks.user_id = face_users.user_id
-),
-
-out_of_frame_captures as (
-    select distinct
-        user_id,
-        captured_at
-    from user_landmarks
-    where x < 0 or x > 1 or y < 0 or y > 1 or z < -1 or z > 1
-),
-
-in_frame as (
-    select user_landmarks.*
-    from user_landmarks
-    left join out_of_frame_captures
-        on
-            user_landmarks.user_id = out_of_frame_captures.user_id
-            and user_landmarks.captured_at = out_of_frame_captures.captured_at
-    where out_of_frame_captures.user_id is null
-),
-
-typical_shapes as (
-    select
-        user_id,
-        landmark_id,
-        avg(x) as typical_x,
-        avg(y) as typical_y,
-        avg(z) as typical_z
-    from in_frame
-    group by user_id, landmark_id
-),
-
-capture_deviations as (
-    select
-        in_frame.user_id,
-        in_frame.captured_at,
-        avg(
-            (in_frame.x - typical_shapes.typical_x) * (in_frame.x - typical_shapes.typical_x)
-            + (in_frame.y - typical_shapes.typical_y) * (in_frame.y - typical_shapes.typical_y)
-            + (in_frame.z - typical_shapes.typical_z) * (in_frame.z - typical_shapes.typical_z)
-        ) as capture_deviation
-    from in_frame
-    inner join typical_shapes
-        on
-            in_frame.user_id = typical_shapes.user_id
-            and in_frame.landmark_id = typical_shapes.landmark_id
-    group by in_frame.user_id, in_frame.captured_at
-),
-
-steady_captures as (
+fault_free_captures as (
     select
         user_id,
         captured_at
-    from (
-        select
-            user_id,
-            captured_at,
-            capture_deviation,
-            avg(capture_deviation) over (partition by user_id) as user_mean_deviation
-        from capture_deviations
-    ) as deviations
-    where capture_deviation <= {{ var('experiment_jitter_fault_factor') }} * user_mean_deviation
+    from classified_captures
+    where not is_anomaly
 ),
 
 periods as (
     select
         windowed.experiment_id,
         windowed.user_id,
-        in_frame.captured_at,
-        in_frame.landmark_id,
-        in_frame.x,
-        in_frame.y,
-        in_frame.z,
-        cast(in_frame.captured_at as date) < windowed.start_date as is_pre_period
-    from in_frame
-    inner join steady_captures
+        landmarks.captured_at,
+        landmarks.landmark_id,
+        landmarks.x,
+        landmarks.y,
+        landmarks.z,
+        cast(landmarks.captured_at as date) < windowed.start_date as is_pre_period
+    from landmarks
+    inner join fault_free_captures
         on
-            in_frame.user_id = steady_captures.user_id
-            and in_frame.captured_at = steady_captures.captured_at
-    inner join windowed on in_frame.user_id = windowed.user_id
+            landmarks.user_id = fault_free_captures.user_id
+            and landmarks.captured_at = fault_free_captures.captured_at
+    inner join windowed on landmarks.user_id = windowed.user_id
     where
-        cast(in_frame.captured_at as date) >= windowed.pre_start_date
-        and cast(in_frame.captured_at as date) <= windowed.end_date
+        cast(landmarks.captured_at as date) >= windowed.pre_start_date
+        and cast(landmarks.captured_at as date) <= windowed.end_date
 ),
 
 centred as (
@@ -147,3 +85,22 @@ final as (
 )
 
 select * from final
+
+{% else %}
+
+with
+
+final as (
+    select
+        cast(null as {{ dbt.type_string() }}) as experiment_id,
+        cast(null as {{ dbt.type_bigint() }}) as user_id,
+        cast(null as {{ dbt.type_timestamp() }}) as captured_at,
+        cast(null as {{ dbt.type_boolean() }}) as is_pre_period,
+        cast(null as {{ dbt.type_bigint() }}) as landmarks,
+        cast(null as {{ type_double() }}) as capture_jitter
+    where false
+)
+
+select * from final
+
+{% endif %}

@@ -12,6 +12,7 @@
     ('moderation', 'claims_classifier_metrics'),
     ('moderation', 'verified_status_model_metrics'),
     ('feed', 'watch_time_model_metrics'),
+    ('face', 'interaction_time_forecast_model_metrics'),
 ] -%}
 {%- set built_models = [] -%}
 {%- for domain, metric_model in metric_models -%}

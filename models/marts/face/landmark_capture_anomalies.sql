@@ -1,106 +1,21 @@
-{%- set z_threshold = var('landmark_anomaly_z_threshold') -%}
-{%- set spread_floor = var('landmark_deviation_spread_floor') -%}
-{%- set min_captures = var('landmark_min_captures_for_score') -%}
-
 with
 
-summarised_captures as (
-    select * from {{ ref('int_landmark_captures_summarised') }}
-),
-
-duplicates as (
-    select * from {{ ref('int_landmark_duplicates_identified') }}
-),
-
-captures as (
-    select
-        summarised_captures.user_id,
-        summarised_captures.captured_at,
-        summarised_captures.landmarks_present,
-        summarised_captures.out_of_range_landmarks,
-        summarised_captures.capture_deviation,
-        duplicates.duplicate_of_captured_at is not null as is_duplicate_capture
-    from summarised_captures
-    left join duplicates
-        on
-            summarised_captures.user_id = duplicates.user_id
-            and summarised_captures.captured_at = duplicates.captured_at
-),
-
-user_centres as (
-    select
-        user_id,
-        count(*) as user_captures,
-        percentile_cont(0.5) within group (order by capture_deviation) as median_deviation
-    from captures
-    group by user_id
-),
-
-user_spreads as (
-    select
-        captures.user_id,
-        percentile_cont(0.5) within group (
-            order by abs(captures.capture_deviation - user_centres.median_deviation)
-        ) as mad_deviation
-    from captures
-    inner join user_centres
-        on captures.user_id = user_centres.user_id
-    group by captures.user_id
-),
-
-scored as (
-    select
-        captures.user_id,
-        captures.captured_at,
-        captures.landmarks_present,
-        captures.out_of_range_landmarks,
-        captures.is_duplicate_capture,
-        captures.capture_deviation,
-        -- Robust z-score: distance above the user's median deviation in units of the scaled
-        -- MAD, floored at a share of the median so a very steady user is not over-flagged.
-        case
-            when user_centres.user_captures >= {{ min_captures }}
-                then (captures.capture_deviation - user_centres.median_deviation)
-                    / nullif(
-                        greatest(
-                            1.4826 * user_spreads.mad_deviation,
-                            {{ spread_floor }} * user_centres.median_deviation
-                        ),
-                        0
-                    )
-        end as anomaly_score
-    from captures
-    inner join user_centres
-        on captures.user_id = user_centres.user_id
-    inner join user_spreads
-        on captures.user_id = user_spreads.user_id
-),
-
-reasoned as (
-    select
-        *,
-        -- One reason per capture, the first that applies in this order.
-        case
-            when is_duplicate_capture then 'duplicate_capture'
-            when out_of_range_landmarks > 0 then 'out_of_range'
-            -- A full capture has 68 landmarks (ids 0..67 in the raw-data contract).
-            when landmarks_present < 68 then 'missing_landmarks'
-            when anomaly_score > {{ z_threshold }} then 'deviation'
-            else 'none'
-        end as reason
-    from scored
+classified_captures as (
+    select * from {{ ref('int_landmark_captures_classified') }}
 ),
 
 final as (
     select
-        user_id,
-        captured_at,
-        landmarks_present,
-        capture_deviation,
-        anomaly_score,
-        reason != 'none' as is_anomaly,
-        reason
-    from reasoned
+        cast(user_id as {{ dbt.type_bigint() }}) as user_id,
+        cast(captured_at as {{ dbt.type_timestamp() }}) as captured_at,
+        cast(landmarks_present as {{ dbt.type_bigint() }}) as landmarks_present,
+        cast(expected_landmarks as {{ dbt.type_bigint() }}) as expected_landmarks,
+        cast(out_of_range_landmarks as {{ dbt.type_bigint() }}) as out_of_range_landmarks,
+        cast(capture_deviation as {{ type_double() }}) as capture_deviation,
+        cast(anomaly_score as {{ type_double() }}) as anomaly_score,
+        is_anomaly,
+        cast(reason as {{ dbt.type_string() }}) as reason
+    from classified_captures
 )
 
 select * from final

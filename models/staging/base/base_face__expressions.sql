@@ -12,7 +12,8 @@ typed as (
     select
         {{ dbt.safe_cast('user_id', dbt.type_bigint()) }} as user_id,
         {{ dbt.safe_cast('recorded_at', dbt.type_timestamp()) }} as recorded_at,
-        {{ category_key('expression_type') }} as expression_type_key,
+        -- An empty or blank type is a missing key part.
+        nullif({{ category_key('expression_type') }}, '') as expression_type_key,
         {{ dbt.safe_cast('expression_strength', type_double()) }} as expression_strength,
         recorded_at as raw_recorded_at
     from source
@@ -31,13 +32,15 @@ keyed as (
 checked as (
     select
         keyed.*,
-        expression_types.value as expression_type,
+        -- An open vocabulary: a type outside the seed's known list is kept in its normalised
+        -- spelling (lower case, trimmed) and flagged, never quarantined.
+        coalesce(expression_types.value, keyed.expression_type_key) as expression_type,
+        expression_types.value is not null as is_known_expression_type,
         case
             when {{ failed_cast('keyed.raw_recorded_at', 'keyed.recorded_at') }} then 'unparseable_timestamp'
             when keyed.user_id is null or keyed.recorded_at is null or keyed.expression_type_key is null
                 then 'missing_key'
             when keyed.key_ordinal > 1 then 'duplicate_key'
-            when expression_types.value is null then 'unknown_category'
             when keyed.expression_strength is null
                 or not {{ is_finite('keyed.expression_strength') }}
                 or keyed.expression_strength < 0
@@ -53,6 +56,7 @@ final as (
         user_id,
         recorded_at,
         expression_type,
+        is_known_expression_type,
         expression_strength,
         record_key,
         key_ordinal,

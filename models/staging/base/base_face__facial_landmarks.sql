@@ -33,7 +33,10 @@ checked as (
             when {{ failed_cast('raw_captured_at', 'captured_at') }} then 'unparseable_timestamp'
             when user_id is null or captured_at is null or landmark_id is null then 'missing_key'
             when key_ordinal > 1 then 'duplicate_key'
-            when landmark_id < 0 or landmark_id > 67 then 'unknown_category'
+            -- Landmark ids are any non-negative integer: 68 points for dlib, 468 or 478 for
+            -- MediaPipe, 1,220 vertices for ARKit. How many a full capture has is read from the
+            -- data downstream (int_landmark_captures_classified).
+            when landmark_id < 0 then 'unknown_category'
             when x is null or y is null or z is null
                 or not {{ is_finite('x') }} or not {{ is_finite('y') }} or not {{ is_finite('z') }}
                 then 'invalid_coordinate'

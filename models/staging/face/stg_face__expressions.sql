@@ -10,6 +10,7 @@ final as (
         user_id,
         recorded_at,
         expression_type,
+        is_known_expression_type,
         expression_strength
     from clean_rows
 )
