@@ -14,17 +14,29 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-# Columns of the per-user metric frame the comparison reads (the experiment_user_metrics mart).
+# Columns of the per-user metric frame the comparison reads (int_experiment_user_metrics).
 USER_METRIC_COLUMNS = ["experiment_id", "user_id", "variant", "metric", "value", "pre_value"]
+# Columns of the planned-arms frame (int_experiment_arms_planned): one row per experiment and arm.
+ARM_COLUMNS = ["experiment_id", "variant", "is_control", "planned_share", "assigned_users"]
+# Columns of the experiment registry the comparison reads (stg_experiments__experiments).
+EXPERIMENT_COLUMNS = ["experiment_id", "surface", "control_variant"]
 NAN = float("nan")
-# Columns of the comparison frame, one row per experiment, metric and non-control variant.
-COMPARISON_COLUMNS = [
-    "experiment_id", "metric", "variant", "users", "control_users", "mean", "control_mean", "lift_abs", "lift_rel",
-    "std_err", "welch_df", "ci_low", "ci_high", "p_value", "cuped_theta", "cuped_lift_abs", "cuped_std_err",
-    "cuped_ci_low", "cuped_ci_high", "cuped_p_value", "variance_reduction", "mde_abs", "mde_rel", "cuped_mde_abs",
-    "cuped_mde_rel", "target_lift_rel", "users_needed", "cuped_users_needed", "control_variant", "assigned_users",
-    "assigned_control_users", "srm_p_value",
-]
+# Planned share left to no arm below this is rounding, not a missing arm.
+SHARE_EPSILON = 1e-9
+# The comparison frame, one row per experiment, metric and treatment arm, with its column types
+# (an empty frame keeps them, so the marts' contracts hold on empty input).
+COMPARISON_DTYPES: dict[str, str] = {
+    "experiment_id": "str", "metric": "str", "variant": "str", "users": "int64", "control_users": "int64",
+    "mean": "float64", "control_mean": "float64", "lift_abs": "float64", "lift_rel": "float64",
+    "std_err": "float64", "welch_df": "float64", "ci_low": "float64", "ci_high": "float64", "p_value": "float64",
+    "cuped_theta": "float64", "cuped_lift_abs": "float64", "cuped_std_err": "float64", "cuped_ci_low": "float64",
+    "cuped_ci_high": "float64", "cuped_p_value": "float64", "variance_reduction": "float64", "mde_abs": "float64",
+    "mde_rel": "float64", "cuped_mde_abs": "float64", "cuped_mde_rel": "float64", "target_lift_rel": "float64",
+    "users_needed": "float64", "cuped_users_needed": "float64", "control_variant": "str",
+    "planned_share": "float64", "control_planned_share": "float64", "assigned_users": "int64",
+    "assigned_control_users": "int64", "srm_p_value": "float64",
+}
+COMPARISON_COLUMNS = list(COMPARISON_DTYPES)
 
 
 @dataclass(frozen=True)
@@ -87,33 +99,40 @@ def fill_missing_pre_values(pre_values: np.ndarray) -> np.ndarray:
 
 def cuped_adjust(values: np.ndarray, pre_values: np.ndarray) -> tuple[np.ndarray, float]:
     """CUPED: Y - theta * (X - mean(X)), theta pooled over every user given; returns the adjusted
-    values and theta."""
-    x = fill_missing_pre_values(pre_values)
+    values and theta (no users: nothing to adjust, theta 0)."""
     y = np.asarray(values, dtype=float)
+    if len(y) == 0:
+        return y, 0.0
+    x = fill_missing_pre_values(pre_values)
     theta = cuped_theta(y, x)
     return y - theta * (x - x.mean()), theta
 
 
-def planned_shares(variants: list[str], control_variant: str, treatment_share: float) -> dict[str, float]:
-    """Planned share of assigned users per variant: the control gets 1 - treatment_share, the
-    treatment arms split treatment_share equally."""
-    arms = sorted(v for v in set(variants) if v != control_variant)
-    shares = {control_variant: 1.0 - treatment_share}
-    shares.update({arm: treatment_share / len(arms) for arm in arms})
-    return shares
-
-
 def srm_p_value(counts: dict[str, int], shares: dict[str, float]) -> float:
-    """Chi-square goodness-of-fit p-value of the assigned users per variant against the planned
-    split (a planned variant with no users counts 0); NaN with fewer than two planned variants."""
+    """Chi-square goodness-of-fit p-value of the assigned users per arm against the planned shares.
+    A planned arm nobody was assigned to counts 0; planned share that no arm carries (an
+    experiment that planned treatment users but has no treatment arm) is one more category with 0
+    users. NaN with fewer than two categories or no users."""
     variants = sorted(shares)
-    if len(variants) < 2:
+    observed = [float(counts.get(v, 0)) for v in variants]
+    planned = [float(shares[v]) for v in variants]
+    uncovered = 1.0 - sum(planned)
+    if uncovered > SHARE_EPSILON:
+        observed.append(0.0)
+        planned.append(uncovered)
+    total = sum(observed)
+    if len(observed) < 2 or total == 0:
         return NAN
-    observed = np.array([counts.get(v, 0) for v in variants], dtype=float)
-    expected = np.array([shares[v] for v in variants]) * observed.sum()
-    if observed.sum() == 0:
+    expected = np.array(planned) / sum(planned) * total
+    return float(stats.chisquare(np.array(observed), f_exp=expected).pvalue)
+
+
+def arm_sample_fraction(arm_share: float, control_share: float) -> float:
+    """The arm's part of the arm-plus-control sample, arm_share / (arm_share + control_share): the
+    split the sample-size formula plans for; NaN when either share is missing or not positive."""
+    if not (arm_share > 0 and control_share > 0):
         return NAN
-    return float(stats.chisquare(observed, f_exp=expected).pvalue)
+    return arm_share / (arm_share + control_share)
 
 
 def z_sum(alpha: float, power: float) -> float:
@@ -133,8 +152,10 @@ def minimum_detectable_effect(var_treatment: float, var_control: float, n_treatm
 def users_needed(var_treatment: float, var_control: float, treatment_fraction: float, effect: float,
                  alpha: float, power: float) -> float:
     """Users (both arms together, split treatment_fraction : 1 - treatment_fraction) needed to detect
-    an absolute ``effect`` (normal approximation), rounded up; NaN when the effect is 0 or undefined."""
-    if not abs(effect) > 0 or math.isnan(var_treatment) or math.isnan(var_control):
+    an absolute ``effect`` (normal approximation), rounded up; NaN when the effect is 0 or undefined
+    or the fraction is not strictly between 0 and 1."""
+    if (not abs(effect) > 0 or math.isnan(var_treatment) or math.isnan(var_control)
+            or not 0 < treatment_fraction < 1):
         return NAN
     total = z_sum(alpha, power) ** 2 * (var_treatment / treatment_fraction
                                         + var_control / (1 - treatment_fraction)) / effect ** 2
@@ -145,8 +166,8 @@ def _variance(values: np.ndarray) -> float:
     return float(np.var(values, ddof=1)) if len(values) >= 2 else NAN
 
 
-def compare_metric(experiment_id: str, metric: str, variant: str, treatment: pd.DataFrame, control: pd.DataFrame,
-                   arm_fraction: float, alpha: float, power: float, target_lift: float) -> dict:
+def compare_metric(experiment_id: str, metric: str, variant: str | None, treatment: pd.DataFrame,
+                   control: pd.DataFrame, arm_fraction: float, alpha: float, power: float, target_lift: float) -> dict:
     """Every statistic of one treatment arm against the control on one metric. ``treatment`` and
     ``control`` hold value and pre_value per user; users with a null value are left out."""
     treatment = treatment[treatment["value"].notna()]
@@ -184,32 +205,84 @@ def compare_metric(experiment_id: str, metric: str, variant: str, treatment: pd.
     }
 
 
-def compare_experiments(user_metrics: pd.DataFrame, experiments: pd.DataFrame, alpha: float = 0.05,
-                        power: float = 0.8, target_lift: float = 0.02) -> pd.DataFrame:
-    """One row per experiment, metric and non-control variant with the Welch, CUPED, sample-ratio
-    and power statistics. ``user_metrics`` has USER_METRIC_COLUMNS (one row per experiment, user and
-    metric); ``experiments`` has experiment_id, control_variant and treatment_share."""
+@dataclass(frozen=True)
+class Arm:
+    """One arm of an experiment: its variant name, planned share and clean assigned users."""
+
+    variant: str | None
+    planned_share: float
+    assigned_users: int
+
+
+@dataclass(frozen=True)
+class ExperimentArms:
+    """An experiment's control, its treatment arms (sorted by name) and the sample-ratio p-value
+    over all of them. With no treatment arm, ``treatments`` holds one arm with no variant that
+    carries the planned non-control share, so the readout can say so."""
+
+    experiment_id: str
+    control: Arm
+    treatments: tuple[Arm, ...]
+    srm_p_value: float
+
+
+def experiment_arms(experiment_id: str, control_variant: str, arms: pd.DataFrame) -> ExperimentArms:
+    """The arms of one experiment from its rows of the planned-arms frame (ARM_COLUMNS)."""
+    control_rows = arms[arms["variant"] == control_variant]
+    control = Arm(control_variant,
+                  float(control_rows["planned_share"].iloc[0]) if len(control_rows) else NAN,
+                  int(control_rows["assigned_users"].sum()))
+    treatment_rows = arms[arms["variant"] != control_variant].sort_values("variant")
+    treatments = tuple(Arm(str(row.variant), float(row.planned_share), int(row.assigned_users))
+                       for row in treatment_rows.itertuples(index=False))
+    counts = {str(v): int(n) for v, n in zip(arms["variant"], arms["assigned_users"])}
+    shares = {str(v): float(x) for v, x in zip(arms["variant"], arms["planned_share"])}
+    if not treatments:
+        treatments = (Arm(None, 1.0 - control.planned_share, 0),)
+    return ExperimentArms(experiment_id, control, treatments, srm_p_value(counts, shares))
+
+
+def compare_arm(plan: ExperimentArms, arm: Arm, metric: str, treatment: pd.DataFrame, control: pd.DataFrame,
+                alpha: float, power: float, target_lift: float) -> dict:
+    """One readout row: ``arm`` against the control on ``metric``, with the plan's shares, counts
+    and sample-ratio p-value."""
+    row = compare_metric(plan.experiment_id, metric, arm.variant, treatment, control,
+                         arm_sample_fraction(arm.planned_share, plan.control.planned_share), alpha, power, target_lift)
+    row.update({
+        "control_variant": plan.control.variant,
+        "planned_share": arm.planned_share, "control_planned_share": plan.control.planned_share,
+        "assigned_users": arm.assigned_users, "assigned_control_users": plan.control.assigned_users,
+        "srm_p_value": plan.srm_p_value,
+    })
+    return row
+
+
+def comparison_frame(rows: list[dict]) -> pd.DataFrame:
+    """The comparison rows as a frame with COMPARISON_DTYPES, also when there are none."""
+    frame = pd.DataFrame(rows, columns=COMPARISON_COLUMNS)
+    return frame.astype(COMPARISON_DTYPES)
+
+
+def compare_experiments(user_metrics: pd.DataFrame, arms: pd.DataFrame, experiments: pd.DataFrame,
+                        metrics_by_surface: dict[str, list[str]], alpha: float = 0.05, power: float = 0.8,
+                        target_lift: float = 0.02) -> pd.DataFrame:
+    """One row per experiment, metric of its surface and treatment arm, with the Welch, CUPED,
+    sample-ratio and power statistics. ``user_metrics`` has USER_METRIC_COLUMNS (one row per
+    experiment, user and metric), ``arms`` ARM_COLUMNS, ``experiments`` EXPERIMENT_COLUMNS. An
+    experiment with no treatment arm gets one row per metric with no variant; a planned arm with
+    no users gets its rows with undefined statistics."""
+    empty = user_metrics.iloc[0:0]
+    by_experiment = dict(iter(user_metrics.groupby("experiment_id", sort=False)))
+    arms_by_experiment = dict(iter(arms.groupby("experiment_id", sort=False)))
     rows = []
     for experiment in experiments.itertuples(index=False):
-        frame = user_metrics[user_metrics["experiment_id"] == experiment.experiment_id]
-        if frame.empty:
-            continue
-        assigned = frame.drop_duplicates("user_id")
-        counts = assigned["variant"].value_counts().to_dict()
-        shares = planned_shares(list(counts), experiment.control_variant, float(experiment.treatment_share))
-        srm = srm_p_value(counts, shares)
-        for (metric, variant), treatment in frame.groupby(["metric", "variant"], sort=True):
-            if variant == experiment.control_variant:
-                continue
-            control = frame[(frame["metric"] == metric) & (frame["variant"] == experiment.control_variant)]
-            arm_fraction = shares[variant] / (shares[variant] + shares[experiment.control_variant])
-            row = compare_metric(experiment.experiment_id, metric, variant, treatment, control, arm_fraction,
-                                 alpha, power, target_lift)
-            row["control_variant"] = experiment.control_variant
-            row["assigned_users"] = int(counts.get(variant, 0))
-            row["assigned_control_users"] = int(counts.get(experiment.control_variant, 0))
-            row["srm_p_value"] = srm
-            rows.append(row)
-    result = pd.DataFrame(rows, columns=COMPARISON_COLUMNS)
-    return result.astype({"users": "int64", "control_users": "int64", "assigned_users": "int64",
-                          "assigned_control_users": "int64"})
+        plan = experiment_arms(experiment.experiment_id, experiment.control_variant,
+                               arms_by_experiment.get(experiment.experiment_id, arms.iloc[0:0]))
+        frame = by_experiment.get(experiment.experiment_id, empty)
+        groups = dict(iter(frame.groupby(["metric", "variant"], sort=False)))
+        for metric in metrics_by_surface.get(experiment.surface, []):
+            control = groups.get((metric, plan.control.variant), empty)
+            for arm in plan.treatments:
+                treatment = groups.get((metric, arm.variant), empty)
+                rows.append(compare_arm(plan, arm, metric, treatment, control, alpha, power, target_lift))
+    return comparison_frame(rows)

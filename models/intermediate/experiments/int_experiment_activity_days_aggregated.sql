@@ -1,6 +1,8 @@
 {#- Each assigned user's activity per day, over the pre-period and the experiment window:
     feed interactions for feed experiments, FaceID/Animoji sessions for face experiments
-    (the two surfaces have separate user id spaces). Only days with activity have a row. -#}
+    (the two surfaces have separate user id spaces). Only days with activity have a row.
+    A surface whose domain is not in this build is read as no rows of the same columns (its
+    assignments are quarantined as surface_not_loaded anyway). -#}
 
 {{ config(materialized='table') }}
 
@@ -11,11 +13,39 @@ windowed as (
 ),
 
 interactions as (
-    select * from {{ ref('stg_feed__interactions') }}
+    {%- if domain_enabled('feed') %}
+    select
+        user_id,
+        first_clicked_at,
+        watch_time_seconds,
+        shares
+    from {{ ref('stg_feed__interactions') }}
+    {%- else %}
+    select
+        cast(null as {{ dbt.type_bigint() }}) as user_id,
+        cast(null as {{ dbt.type_timestamp() }}) as first_clicked_at,
+        cast(null as {{ type_double() }}) as watch_time_seconds,
+        cast(null as {{ dbt.type_int() }}) as shares
+    where 1 = 0
+    {%- endif %}
 ),
 
 product_interactions as (
-    select * from {{ ref('stg_face__product_interactions') }}
+    {%- if domain_enabled('face') %}
+    select
+        user_id,
+        started_at,
+        product,
+        interaction_time_seconds
+    from {{ ref('stg_face__product_interactions') }}
+    {%- else %}
+    select
+        cast(null as {{ dbt.type_bigint() }}) as user_id,
+        cast(null as {{ dbt.type_timestamp() }}) as started_at,
+        cast(null as {{ dbt.type_string() }}) as product,
+        cast(null as {{ type_double() }}) as interaction_time_seconds
+    where 1 = 0
+    {%- endif %}
 ),
 
 feed_assignments as (
@@ -67,8 +97,8 @@ feed_days as (
         count(*) as events,
         sum(watch_time_seconds) as watch_time_seconds,
         sum(shares) as shares,  -- noqa: RF04
-        cast(0 as double) as animoji_seconds,
-        cast(0 as double) as faceid_seconds
+        cast(0 as {{ type_double() }}) as animoji_seconds,
+        cast(0 as {{ type_double() }}) as faceid_seconds
     from feed_events
     group by experiment_id, user_id, activity_date, start_date
 ),
@@ -80,7 +110,7 @@ face_days as (
         activity_date,
         activity_date < start_date as is_pre_period,
         count(*) as events,
-        cast(0 as double) as watch_time_seconds,
+        cast(0 as {{ type_double() }}) as watch_time_seconds,
         0 as shares,  -- noqa: RF04
         sum(case when product = 'Animoji' then interaction_time_seconds else 0 end) as animoji_seconds,
         sum(case when product = 'FaceID' then interaction_time_seconds else 0 end) as faceid_seconds

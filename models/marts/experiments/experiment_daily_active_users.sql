@@ -1,5 +1,6 @@
 {#- Daily active users per experiment, variant and day of the window, for the dashboard: every
-    day of the window appears for every variant, 0 where nobody was active. -#}
+    day of the window appears for every variant, 0 where nobody was active. Day offsets come
+    from five digits, so windows of up to 100,000 days (273 years) are covered. -#}
 
 with
 
@@ -21,11 +22,17 @@ digits as (
 ),
 
 day_offsets as (
-    select ones.digit + 10 * tens.digit + 100 * hundreds.digit + 1000 * thousands.digit as day_offset
+    select
+        ones.digit
+        + 10 * tens.digit
+        + 100 * hundreds.digit
+        + 1000 * thousands.digit
+        + 10000 * ten_thousands.digit as day_offset
     from digits as ones
     cross join digits as tens
     cross join digits as hundreds
     cross join digits as thousands
+    cross join digits as ten_thousands
 ),
 
 variants as (

@@ -1,4 +1,4 @@
-{#- Design aids per experiment, metric and non-control variant: the minimum detectable effect of
+{#- Design aids per experiment, metric and treatment arm: the minimum detectable effect of
     the assigned sample and the users needed for the target lift, with and without CUPED. -#}
 
 with

@@ -1,6 +1,6 @@
-{#- The readout: one row per experiment, metric and non-control variant, with the statistics
-    computed in int_experiment_comparisons_tested and the decision rules of the
-    experiment_decision docs applied here. -#}
+{#- The readout: one row per experiment, metric and treatment arm (a null arm when the
+    experiment has none), with the statistics computed in int_experiment_comparisons_tested and
+    the decision rules of the experiment_decision docs applied here. -#}
 
 with
 
@@ -56,7 +56,9 @@ arms as (
         variant,
         max(case when is_primary_metric then verdict end) as primary_verdict,
         max(case when not is_primary_metric and verdict = 'worse' then 1 else 0 end) as has_guardrail_harm,
-        max(case when srm_flag then 1 else 0 end) as has_srm
+        max(case when srm_flag then 1 else 0 end) as has_srm,
+        max(assigned_users) as assigned_users,
+        max(assigned_control_users) as assigned_control_users
     from verdicts
     group by experiment_id, variant
 ),
@@ -82,7 +84,13 @@ decided as (
         verdicts.variance_reduction,
         verdicts.srm_p_value,
         verdicts.srm_flag,
+        verdicts.planned_share,
+        verdicts.control_planned_share,
+        verdicts.assigned_users,
+        verdicts.assigned_control_users,
         case
+            when arms.variant is null or arms.assigned_users = 0 then 'no_treatment_arm'
+            when arms.assigned_control_users = 0 then 'no_control_arm'
             when arms.has_srm = 1 then 'invalid_srm'
             when arms.primary_verdict = 'worse' or arms.has_guardrail_harm = 1 then 'no_ship'
             when arms.primary_verdict = 'better' then 'ship'
@@ -92,7 +100,7 @@ decided as (
     inner join arms
         on
             verdicts.experiment_id = arms.experiment_id
-            and verdicts.variant = arms.variant
+            and coalesce(verdicts.variant, '') = coalesce(arms.variant, '')
 ),
 
 final as (

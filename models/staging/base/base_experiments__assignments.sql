@@ -1,8 +1,15 @@
-{#- Assignment guardrails: a user in two variants of one experiment, an assignment outside
-    the experiment window, and a variant that is neither the control nor a treatment arm
-    (`treatment` or `treatment_<name>`, the name not empty) are quarantined and so kept out of
-    every readout. Face experiments have no user registry to check ids against: a face user
-    with no face activity is a valid user with zero activity. -#}
+{#- Assignment guardrails: a user in two variants of one experiment, an assignment outside the
+    experiment window, a variant the experiment did not declare (only when it declares its
+    arms; otherwise every variant other than the control is a treatment arm, whatever its
+    name), and an assignment to an experiment whose surface's files are not in this build
+    (surface_not_loaded) are quarantined and so kept out of every readout. Face experiments
+    have no user registry to check ids against: a face user with no face activity is a valid
+    user with zero activity. -#}
+
+{%- set unloaded_surfaces = [] %}
+{%- for surface in ['feed', 'face'] %}
+{%- if not domain_enabled(surface) %}{% do unloaded_surfaces.append("'" ~ surface ~ "'") %}{% endif %}
+{%- endfor %}
 
 with
 
@@ -16,8 +23,20 @@ clean_experiments as (
 ),
 
 clean_feed_users as (
+    {%- if domain_enabled('feed') %}
     select user_id from {{ ref('base_feed__users') }}
     where quarantine_reason is null
+    {%- else %}
+    select cast(null as {{ dbt.type_bigint() }}) as user_id
+    where 1 = 0
+    {%- endif %}
+),
+
+declared_arms as (
+    select distinct
+        experiment_id,
+        variant
+    from ({{ experiment_arm_entries('clean_experiments', ['experiment_id']) }}) as entries
 ),
 
 typed as (
@@ -35,7 +54,7 @@ keyed as (
         *,
         {{ record_key(['experiment_id', 'user_id']) }} as record_key,
         row_number() over (
-            partition by experiment_id, user_id order by variant, assigned_at
+            partition by experiment_id, user_id order by variant nulls last, assigned_at nulls last
         ) as key_ordinal,
         min(variant) over (partition by experiment_id, user_id) as first_variant_for_user,
         max(variant) over (partition by experiment_id, user_id) as last_variant_for_user
@@ -52,15 +71,12 @@ checked as (
             when keyed.assigned_at is null then 'missing_timestamp'
             when keyed.variant is null then 'unknown_variant'
             when clean_experiments.experiment_id is null then 'orphan_experiment_id'
+            {%- if unloaded_surfaces %}
+            when clean_experiments.surface in ({{ unloaded_surfaces | join(', ') }}) then 'surface_not_loaded'
+            {%- endif %}
             when keyed.first_variant_for_user != keyed.last_variant_for_user then 'multiple_variants'
             when keyed.key_ordinal > 1 then 'duplicate_key'
-            when keyed.variant != clean_experiments.control_variant
-                and keyed.variant != 'treatment'
-                and not (
-                    substring(keyed.variant, 1, 10) = 'treatment_'
-                    and {{ dbt.length('keyed.variant') }} > 10
-                )
-                then 'unknown_variant'
+            when clean_experiments.has_declared_arms and declared_arms.variant is null then 'unknown_variant'
             when cast(keyed.assigned_at as date) < clean_experiments.start_date
                 or cast(keyed.assigned_at as date) > clean_experiments.end_date
                 then 'assigned_outside_window'
@@ -69,6 +85,10 @@ checked as (
         end as quarantine_reason
     from keyed
     left join clean_experiments on keyed.experiment_id = clean_experiments.experiment_id
+    left join declared_arms
+        on
+            keyed.experiment_id = declared_arms.experiment_id
+            and keyed.variant = declared_arms.variant
     left join clean_feed_users on keyed.user_id = clean_feed_users.user_id
 ),
 

@@ -12,7 +12,9 @@ final as (
         start_date,
         end_date,
         control_variant,
-        treatment_share
+        treatment_share,
+        arms,
+        has_declared_arms
     from clean_rows
 )
 
