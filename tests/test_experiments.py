@@ -136,18 +136,12 @@ def _period_sums(events: pd.DataFrame, users: pd.DataFrame, start: pd.Timestamp,
     return out
 
 
-def _steady_landmarks(landmarks: pd.DataFrame, fault_factor: float = 10.0) -> pd.DataFrame:
-    """Landmarks of captures that are not sensor faults (out of frame, or far off the typical shape)."""
-    out_of_frame = ~(landmarks["x"].between(0, 1) & landmarks["y"].between(0, 1) & landmarks["z"].between(-1, 1))
-    bad = landmarks.loc[out_of_frame, ["user_id", "captured_at"]].drop_duplicates().assign(bad=True)
-    frame = landmarks.merge(bad, on=["user_id", "captured_at"], how="left")
-    frame = frame[frame["bad"].isna()].drop(columns="bad")
-    typical = frame.groupby(["user_id", "landmark_id"])[["x", "y", "z"]].transform("mean")
-    squared = ((frame[["x", "y", "z"]] - typical) ** 2).sum(axis=1)
-    deviation = squared.groupby([frame["user_id"], frame["captured_at"]]).mean().rename("deviation").reset_index()
-    deviation["limit"] = fault_factor * deviation.groupby("user_id")["deviation"].transform("mean")
-    steady = deviation.loc[deviation["deviation"] <= deviation["limit"], ["user_id", "captured_at"]]
-    return frame.merge(steady, on=["user_id", "captured_at"])
+def _steady_landmarks(landmarks: pd.DataFrame, faults: pd.DataFrame) -> pd.DataFrame:
+    """Landmarks of captures that are not sensor faults: the captures landmark_capture_anomalies
+    flags are left out (int_landmark_captures_classified, the face domain's one definition behind landmark_capture_anomalies)."""
+    flagged = faults[["user_id", "captured_at"]].assign(fault=True)
+    frame = landmarks.merge(flagged, on=["user_id", "captured_at"], how="left")
+    return frame[frame["fault"].isna()].drop(columns="fault")
 
 
 def _jitter(landmarks: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> pd.Series:
@@ -179,7 +173,8 @@ def expected_user_metrics(build: BuiltWarehouse, experiments: pd.DataFrame, assi
         landmarks[["x", "y", "z"]] = landmarks[["x", "y", "z"]].astype("float64")
         face_users = assignments.loc[
             assignments["experiment_id"].map(experiments["surface"]) == "face", "user_id"].unique()
-        steady = _steady_landmarks(landmarks[landmarks["user_id"].isin(face_users)])
+        faults = build.query("select user_id, captured_at from intermediate.int_landmark_captures_classified where is_anomaly")
+        steady = _steady_landmarks(landmarks[landmarks["user_id"].isin(face_users)], faults)
     frames = []
     for experiment_id, users in assignments.groupby("experiment_id"):
         e = experiments.loc[experiment_id]

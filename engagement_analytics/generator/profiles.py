@@ -61,7 +61,7 @@ class ExperimentDesign:
     ``arms`` column of experiments.csv (``control:0.5|blue:0.3|green:0.2``). ``unknown_variant``
     names a variant the experiment does not have, given to a few assignments as a guardrail
     breach; it only makes sense where the arms are declared (otherwise any variant other than
-    control is a treatment arm), except in the default data, which has always had one."""
+    control is a treatment arm)."""
 
     arms: tuple[Arm, ...]
     declare_arms: bool = False
@@ -95,8 +95,8 @@ class ExperimentDesign:
 
 
 TWO_ARMS = ExperimentDesign((Arm("control", 0.5), Arm("treatment", 0.5)))
-# The default data's design: two arms, not declared, and a misspelt variant among the assignments.
-DEFAULT_DESIGN = ExperimentDesign(TWO_ARMS.arms, unknown_variant="treatmnet")
+# The default data's design: two arms, declared, and a misspelt variant among the assignments.
+DEFAULT_DESIGN = ExperimentDesign(TWO_ARMS.arms, declare_arms=True, unknown_variant="treatmnet")
 
 
 @dataclass(frozen=True)
