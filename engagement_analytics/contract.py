@@ -10,8 +10,9 @@ parse, a negative count) is staging's business: it quarantines the row with a re
 Rules:
 - Domains. A domain is present when any of its files is; then every file of it is required.
   Experiments need the feed or face files too (an experiment tests one of those surfaces).
-- Columns are matched by name, in any order and any case; extra columns are ignored; two
-  columns whose names differ only in case are an error (staging could not tell them apart).
+- Columns are matched by name, in any order and any case; extra columns are ignored. (DuckDB
+  reads two names that differ only in case as `name` and `NAME_1`: the first one in the file is
+  the contract column.)
 - Types (Parquet; CSV files are read as text, every value parsed by staging): see
   ``readable_as``.
 
@@ -25,6 +26,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import duckdb
 
 DOMAINS = ("feed", "moderation", "face", "experiments")
 # Experiments test a surface: at least one of these domains must be present with them.
@@ -211,19 +214,13 @@ def _sql_string(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def read_columns(path: Path) -> ReadFile:
+def read_columns(path: Path, con: duckdb.DuckDBPyConnection) -> ReadFile:
     """The columns of a contract file, read the way staging reads it (raises on unreadable files)."""
-    import duckdb
-
     if path.suffix == ".parquet":
         relation = f"read_parquet({_sql_string(str(path))})"
     else:
         relation = f"read_csv({_sql_string(str(path))}, {CSV_OPTIONS[path.name]})"
-    con = duckdb.connect()
-    try:
-        described = con.execute(f"describe select * from {relation}").fetchall()
-    finally:
-        con.close()
+    described = con.execute(f"describe select * from {relation}").fetchall()
     return ReadFile({row[0]: row[1] for row in described})
 
 
@@ -239,13 +236,6 @@ def _by_lower_name(read: ReadFile) -> dict[str, list[str]]:
     for name in read.columns:
         names.setdefault(name.lower(), []).append(name)
     return names
-
-
-def check_duplicate_names(contract: ContractFile, read: ReadFile) -> list[Problem]:
-    wanted = {name.lower() for column in contract.columns for name in column.names}
-    return [Problem(contract.name, f"appears {len(names)} times ({', '.join(names)}); names are matched in any case",
-                    column=names[0])
-            for lower, names in _by_lower_name(read).items() if len(names) > 1 and lower in wanted]
 
 
 def check_required_columns(contract: ContractFile, read: ReadFile) -> list[Problem]:
@@ -278,13 +268,13 @@ def check_column_types(contract: ContractFile, read: ReadFile) -> list[Problem]:
 
 
 FileCheck = Callable[[ContractFile, ReadFile], list[Problem]]
-FILE_CHECKS: list[FileCheck] = [check_duplicate_names, check_required_columns, check_column_types]
+FILE_CHECKS: list[FileCheck] = [check_required_columns, check_column_types]
 
 
-def check_file(contract: ContractFile, path: Path) -> list[Problem]:
+def check_file(contract: ContractFile, path: Path, con: duckdb.DuckDBPyConnection) -> list[Problem]:
     """Every file check on one present contract file."""
     try:
-        read = read_columns(path)
+        read = read_columns(path, con)
     except Exception as error:  # noqa: BLE001 - any reader error means the file cannot be read
         kind = "Parquet" if contract.format == "parquet" else "CSV"
         return [Problem(contract.name, f"cannot be read as {kind}: {_first_line(error)}")]
@@ -326,11 +316,15 @@ def check_folder(raw_dir: Path) -> FolderCheck:
     if not result.domains:
         result.problems.append(Problem(str(raw_dir), "holds no contract file ("
                                        + _names(CONTRACT) + ")"))
-    for domain in result.domains:
-        for contract in files_of(domain):
-            path = raw_dir / contract.name
-            if path.is_file():
-                result.problems.extend(check_file(contract, path))
+    con = duckdb.connect()
+    try:
+        for domain in result.domains:
+            for contract in files_of(domain):
+                path = raw_dir / contract.name
+                if path.is_file():
+                    result.problems.extend(check_file(contract, path, con))
+    finally:
+        con.close()
     return result
 
 

@@ -174,7 +174,7 @@ def check_contract(raw_dir: Path) -> FolderCheck:
     return checked
 
 
-def build(dbt_args: list[str] | None = None) -> int:
+def build(dbt_args: list[str] | None = None, on_line: Callable[[str], None] | None = None) -> int:
     """`make build`: check the contract, then `dbt build` into a staged copy, then publish it
     atomically.
 
@@ -183,7 +183,8 @@ def build(dbt_args: list[str] | None = None) -> int:
     (WAREHOUSE_DOMAINS); the others are disabled. A full build starts from an empty file, so
     nothing stale survives; a partial build (a selection in ``dbt_args``) starts from a copy
     of the published file. A failed build leaves the published file untouched and the staged
-    file in ``.build/`` for inspection."""
+    file in ``.build/`` for inspection. ``on_line`` receives dbt's output lines (run_dbt)
+    instead of the terminal."""
     dbt_args = list(dbt_args or [])
     if not os.environ.get("WAREHOUSE_RAW_DIR"):
         ensure_default_data()
@@ -199,7 +200,8 @@ def build(dbt_args: list[str] | None = None) -> int:
         # Readers hold the published file read-only, so copying it is consistent.
         shutil.copyfile(published, staged)
     staged_paths = replace(paths, warehouse_db=staged)
-    result = run_dbt(["build", *dbt_args], staged_paths, {"WAREHOUSE_DOMAINS": ",".join(checked.domains)})
+    result = run_dbt(["build", *dbt_args], staged_paths, {"WAREHOUSE_DOMAINS": ",".join(checked.domains)},
+                     on_line=on_line)
     if result.returncode != 0:
         print(f"dbt build failed (exit {result.returncode}); {published} was not changed; "
               f"the failed build is in {staged}", file=sys.stderr)
