@@ -262,8 +262,9 @@ def check_column_types(contract: ContractFile, read: ReadFile) -> list[Problem]:
                         contract.name, f"is {stored}, which cannot be read as {column.type}", column=actual))
                 elif stored.upper() in ZONED_TYPES and column.type in (DATE, TIMESTAMP):
                     problems.append(Problem(
-                        contract.name, f"is {stored}: staging reads it as UTC without a time zone "
-                                       "(the contract's timestamps are UTC)", column=actual, severity="warning"))
+                        contract.name, f"is {stored}: staging converts it to DuckDB's TimeZone setting and drops "
+                                       "the zone, which is UTC only when that setting is (the contract's "
+                                       "timestamps are UTC)", column=actual, severity="warning"))
     return problems
 
 
