@@ -10,9 +10,14 @@ from engagement_analytics.warehouse import DEFAULT_SCALE, DEFAULT_SEED
 
 
 def _generate(args: argparse.Namespace) -> int:
-    from engagement_analytics.generator import generate
+    from engagement_analytics.generator import generate, get_profile
 
-    truth = generate(args.scale, args.seed, Path(args.out), progress=not args.quiet)
+    try:
+        get_profile(args.profile)
+    except ValueError as error:
+        print(error, file=sys.stderr)
+        return 2
+    truth = generate(args.scale, args.seed, Path(args.out), progress=not args.quiet, profile=args.profile)
     total = sum(truth["row_counts"].values())
     print(f"wrote {len(truth['row_counts'])} contract files ({total:,} rows) and truth.json to {args.out}")
     return 0
@@ -72,6 +77,9 @@ def build_parser() -> argparse.ArgumentParser:
                           help=f"scale factor; 1 = SF1 (default {DEFAULT_SCALE}, the embedded default data)")
     generate.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})")
     generate.add_argument("--out", required=True, help="folder to write the files into")
+    generate.add_argument("--profile", default="default",
+                          help="named conventions of the files: ids, variant names and arms, landmark units, "
+                               "expression labels, time span, cold-start share (default: default)")
     generate.add_argument("--quiet", action="store_true", help="no progress bar")
     generate.set_defaults(handler=_generate)
 

@@ -273,3 +273,178 @@ def test_importance_is_top_n_per_candidate(synthetic_claims):
     assert (importance["importance"] >= 0).all()
     top_engagement = importance[importance["model_name"] == "claims_classifier_engagement"].iloc[0]
     assert top_engagement["feature"] == "log_view_count" and top_engagement["direction"] == "claim"
+
+
+# --- other people's files: no rows, a handful of rows, one class only ---------------------------
+
+STAGED_DTYPES = {"claim_row_id": "int64", "video_id": "int64", "claim_status": "str", "is_claim": "bool",
+                 "video_duration_seconds": "float64", "transcription_text": "str", "verified_status": "str",
+                 "author_ban_status": "str", "is_verified": "bool", **{column: "int64" for column in COUNTS}}
+
+
+def staged_rows(claims: int, opinions: int) -> pd.DataFrame:
+    """Hand-made rows of stg_moderation__claims_videos: claims first, ids above 2**53, varied counts."""
+    n = claims + opinions
+    position = np.arange(n)
+    frame = pd.DataFrame({
+        "claim_row_id": position + 1,
+        "video_id": 2**60 + position,
+        "claim_status": ["claim"] * claims + ["opinion"] * opinions,
+        "is_claim": position < claims,
+        "video_duration_seconds": 5.0 + (position * 7) % 50,
+        "transcription_text": [f"someone told me fact {i}" if i < claims else f"i think opinion {i}"
+                               for i in range(n)],
+        "verified_status": np.where(position % 3 == 0, "verified", "not verified"),
+        "author_ban_status": "active",
+        **{column: (position * (k + 3) * 37) % 1000 for k, column in enumerate(COUNTS)},
+    })
+    frame["is_verified"] = frame["verified_status"] == "verified"
+    return frame.astype(STAGED_DTYPES)
+
+
+def duckdb_types(frame: pd.DataFrame) -> dict[str, str]:
+    """The column types DuckDB gives a frame, as dbt-duckdb stores a Python model's result."""
+    import duckdb
+
+    return {name: kind for name, kind, *_ in duckdb.sql("describe select * from frame").fetchall()}
+
+
+def every_model_output(frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """What each moderation Python model returns for these staged rows."""
+    predictions = cc.run_claims_classifier(frame, seed=42)
+    verified = fit_verified_status_model(frame, seed=42)
+    return {
+        "int_claims_view_counts_compared": compare_groups(frame["view_count"], frame["is_verified"],
+                                                          "verified", "not verified"),
+        "int_verified_status_coefficients_fitted": verified.coefficients,
+        "verified_status_model_metrics": verified.metrics,
+        "int_claims_videos_classified": predictions,
+        "claims_classifier_metrics": cc.classifier_metrics(predictions, threshold=0.5),
+        "int_claims_features_ranked": cc.candidate_importance(frame, seed=42),
+        "int_claims_features_audited": leakage_audit(frame),
+    }
+
+
+EXPECTED_TYPES = {
+    "int_claims_view_counts_compared": {
+        "test_name": "VARCHAR", "group_a": "VARCHAR", "group_b": "VARCHAR", "n_a": "BIGINT", "n_b": "BIGINT",
+        **{c: "DOUBLE" for c in ["mean_a", "mean_b", "median_a", "median_b", "mean_difference", "statistic",
+                                 "degrees_of_freedom", "p_value", "ci_lower", "ci_upper", "effect_size"]},
+        "effect_size_measure": "VARCHAR", "skipped_reason": "VARCHAR"},
+    "int_verified_status_coefficients_fitted": {"feature": "VARCHAR", "coefficient": "DOUBLE",
+                                                "odds_ratio": "DOUBLE", "variance_inflation_factor": "DOUBLE"},
+    "verified_status_model_metrics": dict(zip(METRIC_COLUMNS, ["VARCHAR", "VARCHAR", "VARCHAR", "DOUBLE",
+                                                               "VARCHAR", "DOUBLE"])),
+    "int_claims_videos_classified": {"video_id": "BIGINT", "dataset_type": "VARCHAR", "claim_status": "VARCHAR",
+                                     "probability_engagement": "DOUBLE", "probability_text": "DOUBLE",
+                                     "probability_both": "DOUBLE", "model_name": "VARCHAR",
+                                     "claim_probability": "DOUBLE", "predicted_claim_status": "VARCHAR"},
+    "claims_classifier_metrics": dict(zip(METRIC_COLUMNS, ["VARCHAR", "VARCHAR", "VARCHAR", "DOUBLE", "VARCHAR",
+                                                           "DOUBLE"])),
+    "int_claims_features_ranked": {"model_name": "VARCHAR", "feature": "VARCHAR", "importance": "DOUBLE",
+                                   "direction": "VARCHAR", "importance_rank": "BIGINT"},
+    "int_claims_features_audited": {"feature": "VARCHAR", "feature_kind": "VARCHAR", "best_rule": "VARCHAR",
+                                    "accuracy": "DOUBLE", "distinct_values": "BIGINT", "videos": "BIGINT",
+                                    "is_leaky": "BOOLEAN"},
+}
+
+
+@pytest.mark.parametrize("claims, opinions", [(0, 0), (1, 0), (10, 0), (0, 10), (5, 5)])
+def test_every_model_returns_a_typed_frame_on_empty_and_tiny_inputs(claims: int, opinions: int):
+    outputs = every_model_output(staged_rows(claims, opinions))
+    assert {name: duckdb_types(frame) for name, frame in outputs.items()} == EXPECTED_TYPES
+
+
+def test_no_labelled_videos_publish_both_test_rows_and_what_was_not_fitted():
+    outputs = every_model_output(staged_rows(0, 0))
+    tests = outputs["int_claims_view_counts_compared"].set_index("test_name")
+    assert tests["n_a"].tolist() == [0, 0] and tests["p_value"].isna().all()
+    assert tests["skipped_reason"].to_dict() == {"welch_t_test": "fewer_than_two_videos_in_a_group",
+                                                 "mann_whitney_u": "empty_group"}
+    for name in ("int_verified_status_coefficients_fitted", "int_claims_videos_classified",
+                 "int_claims_features_ranked", "int_claims_features_audited"):
+        assert outputs[name].empty, name
+    flags = outputs["claims_classifier_metrics"].pivot(index="model_name", columns="metric", values="value")
+    assert flags.to_dict("list") == {"is_fitted": [0.0] * 3, "is_selected": [0.0] * 3}
+    verified = outputs["verified_status_model_metrics"].set_index(["dataset_type", "metric"])["value"]
+    assert verified.to_dict() == {("train", "rows"): 0, ("test", "rows"): 0, ("train", "is_fitted"): 0}
+
+
+def test_one_class_only_falls_back_to_the_class_prior_and_says_so():
+    frame = staged_rows(10, 0)
+    predictions = cc.run_claims_classifier(frame, seed=42)
+    assert sorted(predictions["video_id"]) == sorted(frame["video_id"])  # every video, ids above 2**53 intact
+    assert set(predictions["model_name"]) == {cc.CLASS_PRIOR_MODEL}
+    assert predictions[[f"probability_{c}" for c in cc.CANDIDATES]].isna().all().all()
+    assert (predictions["claim_probability"] == 1.0).all() and (predictions["predicted_claim_status"] == "claim").all()
+    metrics = cc.classifier_metrics(predictions, threshold=0.5)
+    fitted = metrics[metrics["metric"] == "is_fitted"]
+    assert len(fitted) == 3 and (fitted["value"] == 0).all()
+    assert "roc_auc" not in set(metrics["metric"])  # undefined on one class: left out, not a number
+    test = metrics[(metrics["model_name"] == cc.CLASS_PRIOR_MODEL) & (metrics["dataset_type"] == "test")]
+    assert test.set_index("metric").loc["rows", "value"] == (predictions["dataset_type"] == "test").sum()
+    assert cc.candidate_importance(frame, seed=42).empty
+    assert leakage_audit(frame)["accuracy"].eq(1.0).all()  # one class: every rule is right
+
+
+def test_one_verified_class_fits_no_regression_and_says_so():
+    frame = staged_rows(5, 5)
+    frame["verified_status"], frame["is_verified"] = "not verified", False
+    result = fit_verified_status_model(frame, seed=42)
+    assert result.coefficients.empty
+    metrics = result.metrics.set_index(["dataset_type", "metric"])["value"]
+    assert metrics[("train", "is_fitted")] == 0
+    assert metrics[("train", "rows")] + metrics[("test", "rows")] == 10
+    assert result.metrics["baseline_name"].isna().all()
+
+
+def test_a_small_two_class_file_fits_and_leaves_out_undefined_metrics():
+    frame = staged_rows(5, 5)
+    predictions = cc.run_claims_classifier(frame, seed=42)
+    assert cc.fitted_candidates(predictions)  # 3 claims and 3 opinions in train: calibration folds work
+    assert predictions["model_name"].iloc[0] in {cc.MODEL_PREFIX + c for c in cc.CANDIDATES}
+    metrics = cc.classifier_metrics(predictions, threshold=0.5)
+    assert not metrics.duplicated(["model_name", "dataset_type", "metric"]).any()
+    assert metrics["value"].notna().all()
+    verified = fit_verified_status_model(frame, seed=42).metrics
+    assert verified.set_index(["dataset_type", "metric"]).loc[("train", "is_fitted"), "value"] == 1
+
+
+def test_candidates_need_calibration_folds_of_each_class():
+    assert cc.can_fit(np.array([1, 1, 1, 0, 0, 0]))
+    assert not cc.can_fit(np.array([1, 1, 1, 1, 0, 0]))
+    assert not cc.can_fit(np.array([], dtype=int))
+
+
+def test_welch_skips_groups_without_spread_and_mann_whitney_empty_groups():
+    same = compare_groups(pd.Series([7.0, 7, 7, 7]), pd.Series([True, True, False, False]), "a", "b")
+    assert same.loc[0, "skipped_reason"] == "no_variance_in_both_groups" and np.isnan(same.loc[0, "p_value"])
+    assert pd.isna(same.loc[1, "skipped_reason"]) and same.loc[1, "p_value"] == 1.0
+    one_sided = compare_groups(pd.Series([1.0, 2.0, 3.0]), pd.Series([False] * 3), "a", "b")
+    assert one_sided["skipped_reason"].tolist() == ["fewer_than_two_videos_in_a_group", "empty_group"]
+    assert one_sided.loc[0, "mean_b"] == 2.0 and np.isnan(one_sided.loc[0, "mean_a"])
+
+
+def test_split_falls_back_from_stratified_to_plain_to_all_train():
+    rare = pd.Series([True] + [False] * 9)  # one claim: cannot be stratified
+    split = cc.split_dataset(rare, seed=1, validation_share=0.2, test_share=0.2)
+    assert (split == cc.split_dataset(rare, seed=1, validation_share=0.2, test_share=0.2)).all()
+    assert sorted(pd.Series(split).value_counts().to_dict().items()) == [("test", 2), ("train", 6),
+                                                                         ("validation", 2)]
+    assert cc.split_dataset(pd.Series([True]), seed=1, validation_share=0.2, test_share=0.2).tolist() == ["train"]
+    assert cc.split_dataset(pd.Series([], dtype=bool), seed=1, validation_share=0.2, test_share=0.2).size == 0
+
+
+def test_vif_leaves_out_columns_that_do_not_vary():
+    design = pd.DataFrame({"a": [1.0, 2, 3, 4], "banned": [0.0] * 4, "b": [2.0, 1, 4, 3]})
+    vif = variance_inflation_factors(design)
+    assert np.isnan(vif["banned"])
+    r = np.corrcoef(design["a"], design["b"])[0, 1]
+    assert vif[["a", "b"]].to_numpy() == pytest.approx([1 / (1 - r**2)] * 2)
+    assert variance_inflation_factors(design.head(1)).isna().all()
+
+
+def test_metric_frame_leaves_out_metrics_that_could_not_be_computed():
+    frame = metric_frame([metric_row("m", "test", "f1", float("nan"), "majority_class", 0.5),
+                          metric_row("m", "test", "rows", 0)])
+    assert frame["metric"].tolist() == ["rows"]

@@ -14,7 +14,8 @@ from tests.conftest import BuiltWarehouse
 
 COUNTS = ["view_count", "like_count", "share_count", "download_count", "comment_count"]
 MODERATION_MODELS = ["claims_engagement_summary", "claims_view_count_test", "verified_status_coefficients",
-                     "claim_predictions", "claims_feature_importance", "claims_leakage_audit", "ml_model_metrics"]
+                     "claim_predictions", "claims_feature_importance", "claims_leakage_audit", "ml_model_metrics",
+                     "ml_model_headline_metrics"]
 
 
 @pytest.fixture(scope="module")
@@ -191,3 +192,30 @@ def test_ml_model_metrics_rows_are_unique_with_baselines(warehouse: BuiltWarehou
     assert with_baseline["baseline_value"].notna().all()
     assert "verified_status_logistic" in set(metrics["model_name"])
     assert metrics["model_name"].str.startswith("claims_classifier_").any()
+
+
+# Written here independently of the seed ml_metric_directions.
+LOWER_IS_BETTER = {"log_loss", "brier_score", "expected_calibration_error", "mae", "rmse",
+                   "max_variance_inflation_factor"}
+
+
+def test_beats_baseline_agrees_with_an_independent_reading(warehouse: BuiltWarehouse):
+    metrics = warehouse.query("select * from marts.ml_model_metrics")
+    compared = metrics[metrics["baseline_name"].notna()]
+    lower = compared["metric"].isin(LOWER_IS_BETTER)
+    expected = (lower & (compared["value"] < compared["baseline_value"])) | (
+        ~lower & (compared["value"] > compared["baseline_value"]))
+    assert compared["metric_direction"].ne("unknown").all()
+    assert (compared["beats_baseline"].astype(bool) == expected).all()
+    assert metrics.loc[metrics["baseline_name"].isna(), "beats_baseline"].isna().all()
+    assert set(metrics["domain"]) == {"moderation", "feed"}
+
+
+def test_every_model_beats_its_baseline_on_the_real_file(warehouse: BuiltWarehouse):
+    headline = warehouse.query("select * from marts.ml_model_headline_metrics "
+                               "where domain = 'moderation' and dataset_type = 'test'").set_index("model_name")
+    selected = warehouse.query("select distinct model_name from marts.claim_predictions")["model_name"].iloc[0]
+    assert set(headline.index) == {selected, "verified_status_logistic"}
+    assert headline["headline_metric"].tolist() == ["f1", "f1"]
+    assert headline["beats_baseline"].all()
+    assert headline.loc[selected, "value"] >= 0.99 and headline.loc[selected, "baseline_name"] == "majority_class"

@@ -17,13 +17,14 @@ import numpy as np
 import pytest
 from sklearn.metrics import precision_recall_curve
 
-from engagement_analytics.report import SECTIONS, precision_recall, render, render_report
+from engagement_analytics.report import (SECTIONS, Reader, improvement_over_baseline, model_baselines, moderation,
+                                         precision_recall, render, render_report)
 from tests.conftest import BuiltWarehouse
 from tests.test_docs_coverage import docs_artifacts  # noqa: F401  (the session fixture)
 
 # Charts each section draws when its marts are built.
 EXPECTED_CHARTS = {"genre-health": 1, "contributors": 1, "related-videos": 2, "face-tracking": 3,
-                   "forecasts": 2, "experiments": 2, "moderation": 2}
+                   "forecasts": 2, "experiments": 2, "moderation": 2, "model-baselines": 1}
 
 
 def chromium() -> str:
@@ -78,9 +79,9 @@ def test_report_renders_every_chart_in_chromium(report_page: Path, tmp_path: Pat
     assert not re.search(r'(src|href)="https?://', html)
 
     shot = tmp_path / "report.png"
-    result = run_chromium(tmp_path, "--window-size=1000,7800", f"--screenshot={shot}", report_page.as_uri())
+    result = run_chromium(tmp_path, "--window-size=1000,8400", f"--screenshot={shot}", report_page.as_uri())
     assert result.returncode == 0 and shot.exists(), result.stderr[-2000:]
-    assert png_size(shot) == (1000, 7800)
+    assert png_size(shot) == (1000, 8400)
     # A blank page of that size compresses to a few kB; the charts make it hundreds.
     assert shot.stat().st_size > 150_000
     keep_screenshot(shot)
@@ -129,3 +130,49 @@ def test_precision_recall_matches_sklearn():
     # sklearn lists thresholds from low to high and appends (precision 1, recall 0).
     assert precision[::-1] == pytest.approx(sk_precision[:-1])
     assert recall[::-1] == pytest.approx(sk_recall[:-1])
+
+
+def test_a_model_that_lost_to_its_baseline_is_drawn_red_and_named_so():
+    con = duckdb.connect()
+    try:
+        con.execute("create schema marts")
+        con.execute("""
+            create table marts.ml_model_headline_metrics as select * from (values
+                ('feed', 'watch_time_gradient_boosting', 'test', 'rmse', 91.0, 'genre_mean', 84.0,
+                 'lower_is_better', false, 1, 3),
+                ('moderation', 'claims_classifier_text', 'test', 'f1', 0.9, 'majority_class', 0.6,
+                 'higher_is_better', true, 7, 8),
+                ('moderation', 'verified_status_logistic', 'test', null, null, null, null, null, null, 0, 0)
+            ) as t(domain, model_name, dataset_type, headline_metric, value, baseline_name, baseline_value,
+                   metric_direction, beats_baseline, metrics_beating_baseline, metrics_compared)""")
+        html = model_baselines(Reader(con))
+    finally:
+        con.close()
+    bars = re.findall(r'<rect class="bar"[^>]*fill="([^"]+)"><title>([^<]+)</title>', html)
+    assert [(fill, title.split(":")[0]) for fill, title in bars] == [
+        ("#d62728", "watch_time_gradient_boosting"), ("#2ca02c", "claims_classifier_text")]
+    assert "rmse: did not beat genre_mean" in bars[0][1] and "f1: beat majority_class" in bars[1][1]
+    assert "<td>did not beat genre_mean</td>" in html and "<td>no baseline</td>" in html
+    assert "beats_baseline" not in html
+
+
+def test_improvement_over_baseline_is_signed_by_the_metric_direction():
+    assert improvement_over_baseline(91.0, 84.0, "lower_is_better") == pytest.approx(-7 / 91)
+    assert improvement_over_baseline(0.9, 0.6, "higher_is_better") == pytest.approx(0.3 / 0.9)
+    assert improvement_over_baseline(0.5, 0.5, "higher_is_better") == 0.0
+    assert improvement_over_baseline(0.0, 0.0, "lower_is_better") == 0.0
+
+
+def test_moderation_section_renders_with_no_test_rows():
+    con = duckdb.connect()
+    try:
+        con.execute("create schema marts")
+        con.execute("create table marts.claim_predictions (claim_probability double, claim_status varchar, "
+                    "predicted_claim_status varchar, dataset_type varchar)")
+        con.execute("create table marts.ml_model_metrics (model_name varchar, dataset_type varchar, metric varchar, "
+                    "value double, baseline_name varchar, baseline_value double, beats_baseline boolean, "
+                    "domain varchar)")
+        html = moderation(Reader(con))
+    finally:
+        con.close()
+    assert 'class="chart empty"' in html and "no labelled videos in the test split" in html

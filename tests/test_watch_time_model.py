@@ -68,6 +68,77 @@ def test_time_split_rejects_fractions_that_leave_no_split(validation_fraction, t
         wt.time_split(clicked, validation_fraction, test_fraction)
 
 
+def test_time_split_never_leaves_train_empty():
+    day = pd.Timestamp("2026-01-01")
+    # Three clicks: the validation cut (index 2) is also the test cut; two train rows remain.
+    three = pd.Series([day, day + pd.Timedelta(hours=1), day + pd.Timedelta(hours=2)])
+    assert wt.time_split(three, 0.15, 0.15).assign(three).tolist() == ["train", "train", "test"]
+    # Most clicks at the first instant: the cut moves to the next instant.
+    tied = pd.Series([day] * 8 + [day + pd.Timedelta(days=1), day + pd.Timedelta(days=2)])
+    assigned = wt.time_split(tied, 0.15, 0.15).assign(tied)
+    assert (assigned[:8] == "train").all() and set(assigned[8:]) <= {"validation", "test"}
+    # One instant: everything is train.
+    same = pd.Series([day] * 5)
+    split = wt.time_split(same, 0.15, 0.15)
+    assert (split.validation_start, split.test_start) == (None, None)
+    assert set(split.assign(same)) == {"train"}
+    with pytest.raises(ValueError):
+        wt.time_split(pd.Series([], dtype="datetime64[us]"), 0.15, 0.15)
+
+
+def test_scoring_and_metrics_on_no_interactions_are_typed_and_empty():
+    features = synthetic_features(10).iloc[0:0]
+    scored = wt.score_interactions(features, wt.WatchTimeParams())
+    assert scored.empty and scored.dtypes.astype(str).to_dict() == wt.SCORED_DTYPES
+    metrics = wt.metrics_frame(scored)
+    assert metrics.empty and list(metrics.columns) == wt.METRIC_COLUMNS
+    assert metrics.dtypes.astype(str).to_dict() == wt.METRIC_DTYPES
+
+
+@pytest.mark.parametrize("rows", [1, 2, 5])
+def test_a_handful_of_clicks_is_scored(rows):
+    features = synthetic_features(rows, seed=1)
+    scored = wt.score_interactions(features, wt.WatchTimeParams())
+    assert sorted(scored["interaction_id"]) == sorted(features["interaction_id"])
+    assert (scored["dataset_type"] == "train").any()
+    assert np.isfinite(scored["predicted_watch_time_seconds"]).all()
+    train = scored[scored["dataset_type"] == "train"]
+    np.testing.assert_allclose(scored["global_mean_prediction"], train["watch_time_seconds"].mean())
+    metrics = wt.metrics_frame(scored)
+    assert metrics["value"].notna().all()
+    assert not metrics.duplicated(["model_name", "dataset_type", "metric"]).any()
+
+
+def test_undefined_r2_has_no_row_and_equal_actuals_still_score():
+    scored = pd.DataFrame({
+        "interaction_id": range(4), "dataset_type": ["train", "train", "test", "test"],
+        "watch_time_seconds": [10.0, 30.0, 20.0, 20.0],
+        "predicted_watch_time_seconds": [12.0, 28.0, 18.0, 25.0],
+        "global_mean_prediction": [20.0] * 4, "genre_mean_prediction": [20.0] * 4,
+    })
+    metrics = wt.metrics_frame(scored).set_index(["model_name", "dataset_type", "metric"])
+    assert ("watch_time_gradient_boosting", "train", "r2") in metrics.index
+    # Both test actuals are 20: R2 is undefined there, MAE is not.
+    assert ("watch_time_gradient_boosting", "test", "r2") not in metrics.index
+    assert metrics.loc[("watch_time_gradient_boosting", "test", "mae"), "value"] == pytest.approx(3.5)
+
+
+def test_more_genres_than_a_tree_takes_are_grouped_not_an_error():
+    features = synthetic_features(3000, seed=6)
+    rng = np.random.default_rng(6)
+    features["video_genre"] = [f"genre_{i}" for i in rng.integers(0, 400, len(features))]
+    scored = wt.score_interactions(features, wt.WatchTimeParams(max_iter=20))
+    assert len(scored) == len(features) and np.isfinite(scored["predicted_watch_time_seconds"]).all()
+
+
+def test_ids_beyond_float_precision_survive_scoring():
+    features = synthetic_features(200, seed=8)
+    features["interaction_id"] = (2**63 - 1) - np.arange(len(features), dtype=np.int64) * 2
+    scored = wt.score_interactions(features, wt.WatchTimeParams(max_iter=10))
+    assert scored["interaction_id"].dtype == "int64"
+    assert sorted(int(i) for i in scored["interaction_id"]) == sorted(int(i) for i in features["interaction_id"])
+
+
 def test_regression_metrics_match_scikit_learn():
     rng = np.random.default_rng(3)
     actual = rng.lognormal(3, 1, 500)

@@ -38,6 +38,16 @@ GLOBAL_MEAN_BASELINE = "global_mean"
 GENRE_MEAN_BASELINE = "genre_mean"
 METRICS = ("mae", "rmse", "r2")
 METRIC_COLUMNS = ["model_name", "dataset_type", "metric", "value", "baseline_name", "baseline_value"]
+# Column types of what the two dbt Python models return, so that an empty input still gives a
+# typed (empty) table: ids stay 64-bit integers, text stays text.
+METRIC_DTYPES = {"model_name": "str", "dataset_type": "str", "metric": "str", "value": "float64",
+                 "baseline_name": "str", "baseline_value": "float64"}
+SCORED_DTYPES = {"interaction_id": "int64", "dataset_type": "str", TARGET: "float64",
+                 "predicted_watch_time_seconds": "float64",
+                 f"{GLOBAL_MEAN_BASELINE}_prediction": "float64", f"{GENRE_MEAN_BASELINE}_prediction": "float64"}
+# A tree on ordinal codes takes at most this many categories per feature (scikit-learn's
+# max_bins); rarer genres beyond it share one "infrequent" code.
+MAX_CATEGORIES = 255
 
 
 @dataclass(frozen=True)
@@ -59,28 +69,41 @@ class WatchTimeParams:
 
 @dataclass(frozen=True)
 class TimeSplit:
-    """First click times at which validation and test begin (a row at a cut goes to the later set)."""
+    """First click times at which validation and test begin (a row at a cut goes to the later
+    set); None when the set is empty because every click is earlier."""
 
-    validation_start: pd.Timestamp
-    test_start: pd.Timestamp
+    validation_start: pd.Timestamp | None
+    test_start: pd.Timestamp | None
 
     def assign(self, clicked_at: pd.Series) -> pd.Series:
-        dataset_type = np.where(clicked_at >= self.test_start, "test",
-                                np.where(clicked_at >= self.validation_start, "validation", "train"))
-        return pd.Series(dataset_type, index=clicked_at.index, name="dataset_type")
+        never = pd.Series(False, index=clicked_at.index)
+        is_test = never if self.test_start is None else clicked_at >= self.test_start
+        is_validation = never if self.validation_start is None else clicked_at >= self.validation_start
+        dataset_type = np.where(is_test, "test", np.where(is_validation, "validation", "train"))
+        return pd.Series(dataset_type, index=clicked_at.index, name="dataset_type").astype("str")
 
 
 def time_split(clicked_at: pd.Series, validation_fraction: float, test_fraction: float) -> TimeSplit:
     """Cut the time line so that about the last ``test_fraction`` of interactions are test and the
-    ``validation_fraction`` before them validation. Rows sharing a timestamp stay together."""
+    ``validation_fraction`` before them validation. Rows sharing a timestamp stay together.
+
+    Train is never empty: when the validation cut falls on the first instant (few rows, or most
+    of them at one instant), it moves to the next instant; with a single instant every row is
+    train. Validation or test can then be empty (their start is None or equals the next cut)."""
     if not (0 < validation_fraction and 0 < test_fraction and validation_fraction + test_fraction < 1):
         raise ValueError("validation and test fractions must be positive and leave rows to train on")
     ordered = np.sort(clicked_at.to_numpy())
-    if len(ordered) < 3:
-        raise ValueError("need at least three interactions to split")
+    if len(ordered) == 0:
+        raise ValueError("no interactions to split")
     n = len(ordered)
     validation_start = ordered[int(np.floor(n * (1 - validation_fraction - test_fraction)))]
     test_start = ordered[int(np.floor(n * (1 - test_fraction)))]
+    if validation_start == ordered[0]:
+        later = ordered[ordered > ordered[0]]
+        if len(later) == 0:
+            return TimeSplit(None, None)
+        validation_start = later[0]
+        test_start = max(test_start, validation_start)
     return TimeSplit(pd.Timestamp(validation_start), pd.Timestamp(test_start))
 
 
@@ -98,23 +121,24 @@ def build_encoder() -> ColumnTransformer:
     """Categories ordinal-encoded (unseen or missing ones become NaN, which the trees route
     as missing), numbers passed through; categorical columns come first."""
     encoder = OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=np.nan,
-                             encoded_missing_value=np.nan)
+                             encoded_missing_value=np.nan, max_categories=MAX_CATEGORIES)
     return ColumnTransformer(
         [("categories", encoder, CATEGORICAL_FEATURES), ("numbers", "passthrough", NUMERIC_FEATURES)],
         verbose_feature_names_out=False,
     )
 
 
-def build_regressor(params: WatchTimeParams) -> HistGradientBoostingRegressor:
+def build_regressor(params: WatchTimeParams, early_stopping: bool = True) -> HistGradientBoostingRegressor:
     """A seeded gradient-boosted tree on log1p(seconds); boosting stops when the loss on the
-    validation split has not improved for ``n_iter_no_change`` rounds."""
+    validation split has not improved for ``n_iter_no_change`` rounds (without a validation
+    split it runs all ``max_iter`` rounds)."""
     return HistGradientBoostingRegressor(
         loss="squared_error",
         learning_rate=params.learning_rate,
         max_iter=params.max_iter,
         max_leaf_nodes=params.max_leaf_nodes,
         categorical_features=list(range(len(CATEGORICAL_FEATURES))),
-        early_stopping=True,
+        early_stopping=early_stopping,
         scoring="loss",
         n_iter_no_change=params.n_iter_no_change,
         random_state=params.seed,
@@ -150,14 +174,19 @@ def fit_watch_time_model(train: pd.DataFrame, validation: pd.DataFrame,
     """Fit on log1p(watch time), which tames the skewed target; the validation split (later in
     time than every training row) decides when boosting stops. The smearing factor comes from
     the training rows only."""
+    if train.empty:
+        raise ValueError("no training rows")
     sample = training_sample(train, params.max_train_rows, params.seed)
     encoder = build_encoder().fit(feature_matrix(sample))
     x_train = encoder.transform(feature_matrix(sample))
     y_train = np.log1p(sample[TARGET].to_numpy(dtype="float64"))
-    x_validation = encoder.transform(feature_matrix(validation))
-    y_validation = np.log1p(validation[TARGET].to_numpy(dtype="float64"))
     with threadpool_limits(limits=params.n_threads):
-        regressor = build_regressor(params).fit(x_train, y_train, X_val=x_validation, y_val=y_validation)
+        if validation.empty:
+            regressor = build_regressor(params, early_stopping=False).fit(x_train, y_train)
+        else:
+            x_validation = encoder.transform(feature_matrix(validation))
+            y_validation = np.log1p(validation[TARGET].to_numpy(dtype="float64"))
+            regressor = build_regressor(params).fit(x_train, y_train, X_val=x_validation, y_val=y_validation)
         residuals = y_train - regressor.predict(x_train)
     return FittedWatchTimeModel(encoder, regressor, float(np.mean(np.exp(residuals))))
 
@@ -194,10 +223,13 @@ def score_interactions(features: pd.DataFrame, params: WatchTimeParams) -> pd.Da
     """Split, fit on train, and score every interaction with the model and both baselines.
 
     Returns one row per interaction: interaction_id, dataset_type, watch_time_seconds (actual),
-    predicted_watch_time_seconds and one column per baseline (``<baseline>_prediction``).
+    predicted_watch_time_seconds and one column per baseline (``<baseline>_prediction``), typed
+    as SCORED_DTYPES (an empty frame when there are no interactions).
     """
     if features["interaction_id"].duplicated().any():
         raise ValueError("features must have one row per interaction_id")
+    if features.empty:
+        return empty_frame(SCORED_DTYPES)
     clicked_at = pd.to_datetime(features[TIME_COLUMN])
     split = time_split(clicked_at, params.validation_fraction, params.test_fraction)
     dataset_type = split.assign(clicked_at)
@@ -213,13 +245,20 @@ def score_interactions(features: pd.DataFrame, params: WatchTimeParams) -> pd.Da
     })
     for name, values in baseline_predictions(train, features).items():
         scored[f"{name}_prediction"] = values
-    return scored
+    return scored.astype(SCORED_DTYPES)
+
+
+def empty_frame(dtypes: dict[str, str]) -> pd.DataFrame:
+    """No rows, but every column with its type."""
+    return pd.DataFrame({column: pd.Series([], dtype=dtype) for column, dtype in dtypes.items()})
 
 
 def metrics_frame(scored: pd.DataFrame) -> pd.DataFrame:
     """Long metrics in the shape of the shared ml_model_metrics mart, one row per model, split
     and metric: the model read against the stronger baseline (genre_mean), the genre mean read
-    against the global mean, and the model's row count per split (no baseline)."""
+    against the global mean, and the model's row count per split (no baseline). A split without
+    rows has no rows here, and neither has R² where it is undefined (every actual value of the
+    split equal); typed as METRIC_DTYPES, also when empty."""
     comparisons = [
         (MODEL_NAME, "predicted_watch_time_seconds", GENRE_MEAN_BASELINE),
         (GENRE_MEAN_MODEL_NAME, f"{GENRE_MEAN_BASELINE}_prediction", GLOBAL_MEAN_BASELINE),
@@ -234,8 +273,11 @@ def metrics_frame(scored: pd.DataFrame) -> pd.DataFrame:
             model_metrics = regression_metrics(actual, part[column].to_numpy())
             baseline_metrics = regression_metrics(actual, part[f"{baseline}_prediction"].to_numpy())
             for metric in METRICS:
+                if np.isnan(model_metrics[metric]):
+                    continue
                 rows.append((model_name, dataset_type, metric, model_metrics[metric], baseline,
                              baseline_metrics[metric]))
         rows.append((MODEL_NAME, dataset_type, "rows", float(len(part)), None, None))
-    frame = pd.DataFrame(rows, columns=METRIC_COLUMNS)
-    return frame.astype({"value": "float64", "baseline_value": "float64"})
+    if not rows:
+        return empty_frame(METRIC_DTYPES)
+    return pd.DataFrame(rows, columns=METRIC_COLUMNS).astype(METRIC_DTYPES)

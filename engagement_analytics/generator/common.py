@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import calendar
 import csv
 import datetime as dt
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
 
@@ -11,10 +13,55 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-# Generated data covers twelve calendar months: 2025-10-01 up to (not including) 2026-10-01.
+# The default data covers twelve calendar months: 2025-10-01 up to (not including) 2026-10-01.
 WINDOW_START = dt.datetime(2025, 10, 1)
 WINDOW_END = dt.datetime(2026, 10, 1)
 WINDOW_SECONDS = int((WINDOW_END - WINDOW_START).total_seconds())
+SECONDS_PER_DAY = 86_400
+
+
+def add_months(day: dt.datetime, months: int) -> dt.datetime:
+    """The same day ``months`` calendar months later (or earlier), clamped to the month's length."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    return day.replace(year=year, month=month + 1, day=min(day.day, calendar.monthrange(year, month + 1)[1]))
+
+
+@dataclass(frozen=True)
+class Window:
+    """The generated period: ``months`` calendar months from ``start`` (midnight, a first of the month).
+    Times inside the generator are whole seconds since ``start``."""
+
+    start: dt.datetime
+    months: int
+
+    @property
+    def end(self) -> dt.datetime:
+        return add_months(self.start, self.months)
+
+    @property
+    def seconds(self) -> int:
+        return int((self.end - self.start).total_seconds())
+
+    @property
+    def days(self) -> int:
+        return self.seconds // SECONDS_PER_DAY
+
+    def month_start(self, index: int) -> dt.datetime:
+        """The first of the ``index``-th month of the window (0 = the first; negative counts back)."""
+        return add_months(self.start, index if index >= 0 else self.months + index)
+
+    def seconds_of(self, moment: dt.datetime | dt.date) -> int:
+        """Seconds from the window start to ``moment`` (a date means its midnight)."""
+        if not isinstance(moment, dt.datetime):
+            moment = dt.datetime.combine(moment, dt.time())
+        return int((moment - self.start).total_seconds())
+
+    def timestamps(self, seconds_since_start: np.ndarray) -> np.ndarray:
+        return to_timestamps(seconds_since_start, self.start)
+
+
+DEFAULT_WINDOW = Window(WINDOW_START, 12)
 
 # Scale factor 1: the sizes named in the foundation issue.
 SF1_FEED_USERS = 50_000
@@ -35,9 +82,9 @@ def rng_for(seed: int, domain: str) -> np.random.Generator:
     return np.random.default_rng(np.random.SeedSequence([seed, domain_key]))
 
 
-def to_timestamps(seconds_since_start: np.ndarray) -> np.ndarray:
-    """Seconds since WINDOW_START as datetime64[us] values (whole seconds)."""
-    base = np.datetime64(WINDOW_START, "s")
+def to_timestamps(seconds_since_start: np.ndarray, start: dt.datetime = WINDOW_START) -> np.ndarray:
+    """Seconds since ``start`` (the default window's start) as datetime64[us] values (whole seconds)."""
+    base = np.datetime64(start, "s")
     return (base + seconds_since_start.astype("int64").astype("timedelta64[s]")).astype("datetime64[us]")
 
 

@@ -19,16 +19,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .common import (
-    SF1_FEED_USERS,
-    SF1_INTERACTIONS,
-    SF1_VIDEOS,
-    WINDOW_END,
-    WINDOW_SECONDS,
-    WINDOW_START,
-    scaled,
-    to_timestamps,
-)
+from .common import SECONDS_PER_DAY, SF1_FEED_USERS, SF1_INTERACTIONS, SF1_VIDEOS, Window, scaled
+from .profiles import DEFAULT_PROFILE, GeneratorProfile
 
 GENRES = ["comedy", "music", "dance", "sports", "gaming", "food", "travel", "education", "fashion", "pets"]
 GENRE_WEIGHTS = np.array([0.14, 0.13, 0.12, 0.11, 0.10, 0.10, 0.09, 0.08, 0.07, 0.06])
@@ -38,7 +30,6 @@ INTERACTION_TYPE_WEIGHTS = np.array([0.70, 0.18, 0.06, 0.06])
 INTERACTION_TYPE_FACTOR = np.array([1.0, 1.3, 1.5, 1.4])
 GENRE_MATCH_FACTOR = 1.6
 PREFERRED_GENRE_PROBABILITY = 0.65
-COLD_START_SHARE = 0.06
 FRESH_DAYS = 7
 SERIES_FOLLOW_PROBABILITY = 0.7
 # Each planted genre's fan watch-time drop against the previous month, as a share of that month,
@@ -48,17 +39,17 @@ DROP_FRACTIONS = (0.45, 0.35, 0.25)
 DROP_MARGIN = 1.25
 MAX_WATCH_SECONDS = 3600.0
 
-SECONDS_PER_DAY = 86_400
-
 
 @dataclass(frozen=True)
 class SpotlightPlan:
-    """The feed experiment's treatment: extra activity for treated users inside the window."""
+    """The feed experiment's treatment: extra activity for treated users inside the window;
+    ``treated_effects`` (one per treated user, default 1) scales the share by the user's arm."""
 
     treated_user_ids: np.ndarray
     start: dt.date
     end: dt.date  # inclusive
     extra_activity_share: float
+    treated_effects: np.ndarray | None = None
 
 
 @dataclass
@@ -69,32 +60,39 @@ class FeedData:
     truth: dict
 
 
-def _seconds(day: dt.datetime | dt.date) -> int:
-    moment = day if isinstance(day, dt.datetime) else dt.datetime.combine(day, dt.time())
-    return int((moment - WINDOW_START).total_seconds())
+def feed_sizes(scale: float, months: int = 12) -> tuple[int, int, int]:
+    """Users, videos and target interactions at a scale factor; interactions keep SF1's monthly
+    density (1,000,000 over twelve months) over any span."""
+    return (scaled(SF1_FEED_USERS, scale, 600), scaled(SF1_VIDEOS, scale, 300),
+            scaled(SF1_INTERACTIONS * months // 12, scale, 15_000 * months // 12))
 
 
-def generate_feed(rng: np.random.Generator, scale: float, spotlight: SpotlightPlan | None = None) -> FeedData:
-    n_users = scaled(SF1_FEED_USERS, scale, 600)
-    n_videos = scaled(SF1_VIDEOS, scale, 300)
-    n_target = scaled(SF1_INTERACTIONS, scale, 15_000)
+def generate_feed(rng: np.random.Generator, scale: float, spotlight: SpotlightPlan | None = None,
+                  profile: GeneratorProfile = DEFAULT_PROFILE, user_ids: np.ndarray | None = None,
+                  video_ids: np.ndarray | None = None) -> FeedData:
+    """Feed files for a profile; ids default to 1, 2, 3, ... (the writer draws them from the profile)."""
+    window = Window(dt.datetime.combine(profile.start_month, dt.time()), profile.months)
+    window_seconds = window.seconds
+    n_users, n_videos, n_target = feed_sizes(scale, profile.months)
+    user_ids = np.arange(1, n_users + 1, dtype=np.int64) if user_ids is None else user_ids
+    video_ids = np.arange(1, n_videos + 1, dtype=np.int64) if video_ids is None else video_ids
+    if (len(user_ids), len(video_ids)) != (n_users, n_videos):
+        raise ValueError(f"expected {n_users} user and {n_videos} video ids")
 
     # Users: preferred genre, heavy-tailed activity, a stable watch-time factor, cold starts.
-    user_ids = np.arange(1, n_users + 1, dtype=np.int64)
     user_genre = rng.choice(len(GENRES), size=n_users, p=GENRE_WEIGHTS / GENRE_WEIGHTS.sum())
     activity = rng.lognormal(0.0, 1.1, size=n_users)
-    cold = rng.random(n_users) < COLD_START_SHARE
+    cold = rng.random(n_users) < profile.cold_start_share
     activity[cold] = 0.0
     user_factor = rng.lognormal(0.0, 0.4, size=n_users)
     counts = rng.poisson(n_target * activity / activity.sum())
 
     # Videos: genre, upload date, heavy-tailed popularity; fresh uploads get little exposure.
-    video_ids = np.arange(1, n_videos + 1, dtype=np.int64)
     video_genre = rng.choice(len(GENRES), size=n_videos, p=GENRE_WEIGHTS / GENRE_WEIGHTS.sum())
-    upload_seconds = rng.integers(-180 * SECONDS_PER_DAY, WINDOW_SECONDS - 30 * SECONDS_PER_DAY, size=n_videos)
+    upload_seconds = rng.integers(-180 * SECONDS_PER_DAY, window_seconds - 30 * SECONDS_PER_DAY, size=n_videos)
     fresh = rng.random(n_videos) < 0.03
-    upload_seconds[fresh] = rng.integers(WINDOW_SECONDS - FRESH_DAYS * SECONDS_PER_DAY, WINDOW_SECONDS - SECONDS_PER_DAY,
-                                         size=int(fresh.sum()))
+    upload_seconds[fresh] = rng.integers(window_seconds - FRESH_DAYS * SECONDS_PER_DAY,
+                                         window_seconds - SECONDS_PER_DAY, size=int(fresh.sum()))
     upload_seconds = upload_seconds // SECONDS_PER_DAY * SECONDS_PER_DAY  # upload dates are whole days
     popularity = rng.pareto(1.3, size=n_videos) + 0.05
     popularity[fresh] *= 0.02
@@ -104,6 +102,7 @@ def generate_feed(rng: np.random.Generator, scale: float, spotlight: SpotlightPl
     n_series = max(6, n_videos // 200)
     series_of_video = np.full(n_videos, -1)
     series: list[list[int]] = []
+    members_by_series: list[np.ndarray] = []
     candidates = rng.permutation(np.flatnonzero(~fresh))
     cursor = 0
     for series_index in range(n_series):
@@ -114,6 +113,7 @@ def generate_feed(rng: np.random.Generator, scale: float, spotlight: SpotlightPl
         upload_seconds[members] = upload_seconds[members[0]]
         series_of_video[members] = series_index
         series.append(sorted(int(video_ids[m]) for m in members))
+        members_by_series.append(np.sort(members))
 
     # Interactions: mostly the preferred genre, otherwise any genre, by popularity within genre.
     user_index = np.repeat(np.arange(n_users), counts)
@@ -133,7 +133,6 @@ def generate_feed(rng: np.random.Generator, scale: float, spotlight: SpotlightPl
     in_series = np.flatnonzero(series_of_video[video_index] >= 0)
     follows = in_series[rng.random(len(in_series)) < SERIES_FOLLOW_PROBABILITY]
     extra_users, extra_videos, extra_offsets = [], [], []
-    members_by_series = [np.array([m - 1 for m in s]) for s in series]
     for row in follows:
         members = members_by_series[series_of_video[video_index[row]]]
         others = members[members != video_index[row]]
@@ -149,9 +148,9 @@ def generate_feed(rng: np.random.Generator, scale: float, spotlight: SpotlightPl
 
     # Click times: uniform between the upload (or window start) and the window end.
     earliest = np.maximum(upload_seconds[video_index], 0)
-    click = earliest + (rng.random(n) * (WINDOW_SECONDS - earliest)).astype(np.int64)
+    click = earliest + (rng.random(n) * (window_seconds - earliest)).astype(np.int64)
     follow_click = np.minimum(click[follow_parent] + rng.integers(60, 3 * SECONDS_PER_DAY, len(follow_parent)),
-                              WINDOW_SECONDS - 1)
+                              window_seconds - 1)
     follow_click = np.maximum(follow_click, upload_seconds[follow_video])
 
     user_index = np.concatenate([user_index, follow_user])
@@ -162,8 +161,8 @@ def generate_feed(rng: np.random.Generator, scale: float, spotlight: SpotlightPl
     # watch time swings a lot on its own (viral uploads), so each planted genre's drop against the
     # previous month is set above the largest natural drop of any other genre, and the three planted
     # drops are spaced apart: the top three drops are the planted genres, in a known order.
-    last_month_start = _seconds(dt.datetime(2026, 9, 1))
-    prev_month_start = _seconds(dt.datetime(2026, 8, 1))
+    last_month_start = window.seconds_of(window.month_start(-1))
+    prev_month_start = window.seconds_of(window.month_start(-2))
     is_fan = video_genre[video_index] == user_genre[user_index]
     in_last_month = click >= last_month_start
     in_prev_month = (click >= prev_month_start) & (click < last_month_start)
@@ -220,10 +219,14 @@ def generate_feed(rng: np.random.Generator, scale: float, spotlight: SpotlightPl
 
     # Spotlight treatment: treated users repeat some in-window activity on other in-window days.
     if spotlight is not None:
-        start_s, end_s = _seconds(spotlight.start), _seconds(spotlight.end) + SECONDS_PER_DAY
+        start_s, end_s = window.seconds_of(spotlight.start), window.seconds_of(spotlight.end) + SECONDS_PER_DAY
         treated = np.isin(user_ids[user_index], spotlight.treated_user_ids)
         rows = np.flatnonzero(treated & (click >= start_s) & (click < end_s))
-        chosen = rows[rng.random(len(rows)) < spotlight.extra_activity_share]
+        share = spotlight.extra_activity_share
+        if spotlight.treated_effects is not None:
+            effect_of = pd.Series(spotlight.treated_effects, index=spotlight.treated_user_ids)
+            share = share * effect_of.loc[user_ids[user_index[rows]]].to_numpy()
+        chosen = rows[rng.random(len(rows)) < share]
         new_click = start_s + rng.integers(0, end_s - start_s, len(chosen))
         new_click = np.maximum(new_click, upload_seconds[video_index[chosen]])
         user_index = np.concatenate([user_index, user_index[chosen]])
@@ -242,7 +245,7 @@ def generate_feed(rng: np.random.Generator, scale: float, spotlight: SpotlightPl
         "user_id": user_ids[user_index],
         "video_id": video_ids[video_index],
         "watch_time": watch,
-        "first_click_timestamp": to_timestamps(click),
+        "first_click_timestamp": window.timestamps(click),
         "interaction_type": np.array(INTERACTION_TYPES)[type_index],
         "shares": shares.astype(np.int32),
     })
@@ -253,7 +256,7 @@ def generate_feed(rng: np.random.Generator, scale: float, spotlight: SpotlightPl
         "preferred_genre": np.array(GENRES)[user_genre],
     })
     users["last_active"] = users["user_id"].map(last_active)
-    upload_dates = (np.datetime64(WINDOW_START.date()) + (upload_seconds // SECONDS_PER_DAY).astype("timedelta64[D]"))
+    upload_dates = (np.datetime64(window.start.date()) + (upload_seconds // SECONDS_PER_DAY).astype("timedelta64[D]"))
     videos = pd.DataFrame({
         "video_id": video_ids,
         "genre": np.array(GENRES)[video_genre],
@@ -261,7 +264,7 @@ def generate_feed(rng: np.random.Generator, scale: float, spotlight: SpotlightPl
     })
 
     truth = {
-        "analysis_month": "2026-09-01",
+        "analysis_month": window.month_start(-1).date().isoformat(),
         "drop_genres": sorted(planted_drop, key=lambda genre: -planted_drop[genre]),
         "drop_seconds": planted_drop,
         "drop_removed_seconds": removed_seconds,

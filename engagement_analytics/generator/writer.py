@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import numpy as np
 from tqdm import tqdm
 
 from .claims import write_claims
-from .common import SF1_FEED_USERS, rng_for, scaled, write_csv, write_parquet
-from .experiments import EXPERIMENTS_HEADER, plan_experiments
+from .common import rng_for, write_csv, write_parquet
+from .experiments import ARMS_COLUMN, EXPERIMENTS_HEADER, plan_experiments
 from .face import face_user_count, generate_face
-from .feed import generate_feed
+from .feed import feed_sizes, generate_feed
+from .profiles import DEFAULT_PROFILE, GeneratorProfile, get_profile
 
 # File name -> contract column types (CSV files are described by their header).
 CONTRACT_FILES: dict[str, dict[str, str]] = {
@@ -42,25 +42,34 @@ CONTRACT_FILES: dict[str, dict[str, str]] = {
 TRUTH_FILE = "truth.json"
 
 
-def generate(scale: float, seed: int, out: Path, progress: bool = True) -> dict:
-    """Generate every contract file at a scale factor (1 = SF1) into ``out``; returns the truth."""
+def generate(scale: float, seed: int, out: Path, progress: bool = True,
+             profile: GeneratorProfile | str = DEFAULT_PROFILE) -> dict:
+    """Generate every contract file at a scale factor (1 = SF1) into ``out`` following a profile
+    (a GeneratorProfile or the name of one in PROFILES); returns the truth."""
+    profile = get_profile(profile) if isinstance(profile, str) else profile
     out.mkdir(parents=True, exist_ok=True)
     steps = tqdm(total=7, desc=f"generate SF{scale:g}", unit="step", disable=not progress)
     row_counts: dict[str, int] = {}
 
-    feed_user_ids = np.arange(1, scaled(SF1_FEED_USERS, scale, 600) + 1, dtype=np.int64)
-    face_user_ids = np.arange(1, face_user_count(scale) + 1, dtype=np.int64)
-    plan = plan_experiments(rng_for(seed, "experiments"), feed_user_ids, face_user_ids)
+    # Ids come from their own random streams: a dense range (the default) draws nothing.
+    n_users, n_videos, _ = feed_sizes(scale, profile.months)
+    feed_user_ids = profile.feed_user_ids.draw(rng_for(seed, "feed_user_ids"), n_users)
+    video_ids = profile.video_ids.draw(rng_for(seed, "video_ids"), n_videos)
+    face_user_ids = profile.face_user_ids.draw(rng_for(seed, "face_user_ids"), face_user_count(scale))
+    plan = plan_experiments(rng_for(seed, "experiments"), feed_user_ids, face_user_ids, profile)
     steps.update()
 
-    feed = generate_feed(rng_for(seed, "feed"), scale, plan.spotlight)
+    feed = generate_feed(rng_for(seed, "feed"), scale, plan.spotlight, profile, feed_user_ids, video_ids)
+    if not profile.interaction_ids.is_dense:
+        feed.interactions["interaction_id"] = profile.interaction_ids.draw(
+            rng_for(seed, "interaction_ids"), len(feed.interactions))
     steps.update()
     for name, frame in (("users.parquet", feed.users), ("videos.parquet", feed.videos),
                         ("interactions.parquet", feed.interactions)):
         row_counts[name] = write_parquet(frame, out / name, CONTRACT_FILES[name])
     steps.update()
 
-    face = generate_face(rng_for(seed, "face"), scale, plan.animoji)
+    face = generate_face(rng_for(seed, "face"), scale, plan.animoji, profile, face_user_ids)
     steps.update()
     for name, frame in (("user_facial_data.parquet", face.landmarks), ("user_expressions.parquet", face.expressions),
                         ("product_interactions.parquet", face.product_interactions)):
@@ -69,14 +78,16 @@ def generate(scale: float, seed: int, out: Path, progress: bool = True) -> dict:
 
     claims_truth = write_claims(rng_for(seed, "claims"), scale, out / "claims_videos.csv")
     row_counts["claims_videos.csv"] = claims_truth["rows"]
+    # The arms column is written only when an experiment declares its arms (empty for the others).
+    header = EXPERIMENTS_HEADER + ([ARMS_COLUMN] if any(e[ARMS_COLUMN] for e in plan.experiments) else [])
     row_counts["experiments.csv"] = write_csv(
-        EXPERIMENTS_HEADER, ([e[c] for c in EXPERIMENTS_HEADER] for e in plan.experiments), out / "experiments.csv")
+        header, ([e[c] for c in header] for e in plan.experiments), out / "experiments.csv")
     row_counts["experiment_assignments.parquet"] = write_parquet(
         plan.assignments, out / "experiment_assignments.parquet", CONTRACT_FILES["experiment_assignments.parquet"])
     steps.update()
 
     truth = {
-        "scale": scale, "seed": seed, "row_counts": row_counts,
+        "scale": scale, "seed": seed, "profile": profile.describe(), "row_counts": row_counts,
         "feed": feed.truth, "face": face.truth, "claims": claims_truth, "experiments": plan.truth,
     }
     (out / TRUTH_FILE).write_text(json.dumps(truth, indent=1, default=str))

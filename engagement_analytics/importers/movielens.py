@@ -13,7 +13,10 @@ column types, and nothing else:
 
 - a movie is a video; its genre is the first flagged genre in ``u.genre`` order (``unknown``
   when no flag is set); its upload_date is the release date, or, when that is missing or does
-  not parse, the day of its first rating (a video is not watched before it exists);
+  not parse, the day of its first rating (a movie with neither is written without a date, and
+  staging quarantines it). A release date is a theatrical date: some ratings come before it
+  (231 in MovieLens 100K). They are written as they are; staging keeps them and moves the
+  movie's upload date back to the day of its first rating (the effective upload date);
 - a rating is an interaction: watch_time = the rating (1..5), first_click_timestamp = the unix
   time (UTC), interaction_type ``view``, shares 0; interaction ids number the ratings in order
   of time, then user, then item;

@@ -35,6 +35,14 @@ def transcription_opener(text: pd.Series, words: int = 2) -> pd.Series:
 
 
 def variance_inflation_factors(design: pd.DataFrame) -> pd.Series:
-    """VIF of each column: the diagonal of the inverse correlation matrix (1 = no collinearity)."""
-    correlation = np.corrcoef(design.to_numpy(dtype="float64"), rowvar=False)
-    return pd.Series(np.diag(np.linalg.pinv(correlation)), index=design.columns)
+    """VIF of each column: the diagonal of the inverse correlation matrix (1 = no collinearity).
+
+    A column that does not vary (every author active, say) has no VIF (NaN) and is left out of
+    the others'; with fewer than two rows no column varies."""
+    values = design.to_numpy(dtype="float64")
+    varies = (np.ptp(values, axis=0) > 0) if len(values) > 1 else np.zeros(design.shape[1], dtype=bool)
+    vif = np.full(design.shape[1], np.nan)
+    if varies.any():
+        correlation = np.atleast_2d(np.corrcoef(values[:, varies], rowvar=False))
+        vif[varies] = np.diag(np.linalg.pinv(correlation))
+    return pd.Series(vif, index=design.columns)

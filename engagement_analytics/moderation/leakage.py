@@ -12,6 +12,8 @@ import pandas as pd
 from .features import COUNT_COLUMNS, transcription_opener
 
 AUDIT_COLUMNS = ["feature", "feature_kind", "best_rule", "accuracy", "distinct_values", "videos", "is_leaky"]
+AUDIT_DTYPES = {"feature": "str", "feature_kind": "str", "best_rule": "str", "accuracy": "float64",
+                "distinct_values": "int64", "videos": "int64", "is_leaky": "bool"}
 
 
 def best_threshold_rule(values: pd.Series, is_claim: pd.Series) -> tuple[float, float, str]:
@@ -48,7 +50,12 @@ def best_category_rule(categories: pd.Series, is_claim: pd.Series) -> float:
 
 def leakage_audit(frame: pd.DataFrame, flag_at: float = 0.99, opener_words: int = 2) -> pd.DataFrame:
     """One row per feature: each count, the duration, verified and ban status, and the opener
-    (first ``opener_words`` words of the transcription); is_leaky where accuracy >= flag_at."""
+    (first ``opener_words`` words of the transcription); is_leaky where accuracy >= flag_at.
+
+    No labelled videos, no rules: an empty, typed frame. With one class only every rule is 100%
+    right (the constant rule is), so every feature is flagged: nothing can be learnt either way."""
+    if frame.empty:
+        return pd.DataFrame(columns=AUDIT_COLUMNS).astype(AUDIT_DTYPES)
     is_claim = frame["is_claim"]
     rows = []
     for feature in [*COUNT_COLUMNS, "video_duration_seconds"]:
@@ -71,4 +78,4 @@ def leakage_audit(frame: pd.DataFrame, flag_at: float = 0.99, opener_words: int 
     audit = pd.DataFrame(rows)
     audit["videos"] = len(frame)
     audit["is_leaky"] = audit["accuracy"] >= flag_at
-    return audit[AUDIT_COLUMNS]
+    return audit[AUDIT_COLUMNS].astype(AUDIT_DTYPES)

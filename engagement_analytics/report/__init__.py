@@ -17,7 +17,9 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from engagement_analytics.report.svg import MUTED, PALETTE, Marker, Series, bar_chart, interval_chart, xy_chart
+from engagement_analytics.moderation.metrics import baseline_verdict
+from engagement_analytics.report.svg import (MUTED, PALETTE, Marker, Series, bar_chart, empty_chart, interval_chart,
+                                             xy_chart)
 
 
 class MissingMart(Exception):
@@ -225,28 +227,69 @@ def precision_recall(labels: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray
     return precision, recall
 
 
+def with_verdicts(frame: pd.DataFrame) -> pd.DataFrame:
+    """beats_baseline in words ('did not beat genre_mean'), in a verdict column in its place."""
+    shown = frame.copy()
+    verdicts = [baseline_verdict(beats, baseline) for beats, baseline in
+                zip(shown["beats_baseline"].astype(object), shown["baseline_name"].astype(object))]
+    shown.insert(shown.columns.get_loc("beats_baseline"), "verdict", verdicts)
+    return shown.drop(columns="beats_baseline")
+
+
 def moderation(r: Reader) -> str:
     test = r.query("select claim_probability, claim_status, predicted_claim_status from marts.claim_predictions "
                    "where dataset_type = 'test' and claim_status is not null", "marts.claim_predictions")
-    precision, recall = precision_recall((test["claim_status"] == "claim").to_numpy(),
-                                         test["claim_probability"].to_numpy())
-    step = max(1, len(precision) // 600)
-    chart = xy_chart([Series("claims classifier, test", [0.0] + list(recall[::step]) + [recall[-1]],
-                             [1.0] + list(precision[::step]) + [precision[-1]], color=PALETTE[0])],
-                     title="Claims classifier precision-recall on the test split",
-                     x_label="recall", y_label="precision")
+    title = "Claims classifier precision-recall on the test split"
+    if test.empty:
+        chart = empty_chart(title, "no labelled videos in the test split")
+    else:
+        precision, recall = precision_recall((test["claim_status"] == "claim").to_numpy(),
+                                             test["claim_probability"].to_numpy())
+        step = max(1, len(precision) // 600)
+        chart = xy_chart([Series("claims classifier, test", [0.0] + list(recall[::step]) + [recall[-1]],
+                                 [1.0] + list(precision[::step]) + [precision[-1]], color=PALETTE[0])],
+                         title=title, x_label="recall", y_label="precision")
     queue = r.query("select predicted_claim_status, count(*) as videos from marts.claim_predictions "
                     "group by predicted_claim_status order by videos desc", "marts.claim_predictions")
     bars = bar_chart(list(queue["predicted_claim_status"].astype(str)), list(queue["videos"].astype(float)),
                      title="Review queue: videos by predicted status", value_label="videos")
     html = chart + bars
     try:
-        html += table(r.query("select model_name, dataset_type, metric, value, baseline_name, baseline_value "
-                              "from marts.ml_model_metrics where dataset_type = 'test' order by model_name, metric",
-                              "marts.ml_model_metrics"), 30)
+        html += table(with_verdicts(r.query(
+            "select model_name, dataset_type, metric, value, baseline_name, baseline_value, beats_baseline "
+            "from marts.ml_model_metrics where domain = 'moderation' and dataset_type = 'test' "
+            "order by model_name, metric", "marts.ml_model_metrics")), 30)
     except MissingMart as missing:
         html += missing_note(str(missing))
     return html
+
+
+def improvement_over_baseline(value: float, baseline: float, direction: str) -> float:
+    """How far the model is better than its baseline, as a share of the larger of the two (in the
+    metric's better direction): positive = beat it, 0 = a tie, negative = did not beat it."""
+    gain = value - baseline if direction == "higher_is_better" else baseline - value
+    scale = max(abs(value), abs(baseline))
+    return gain / scale if scale > 0 else 0.0
+
+
+def model_baselines(r: Reader) -> str:
+    headline = r.query(
+        "select domain, model_name, headline_metric, value, baseline_name, baseline_value, metric_direction, "
+        "beats_baseline, metrics_beating_baseline, metrics_compared from marts.ml_model_headline_metrics "
+        "where dataset_type = 'test' order by domain, model_name", "marts.ml_model_headline_metrics")
+    compared = headline[headline["beats_baseline"].notna()]
+    lost = [not bool(beats) for beats in compared["beats_baseline"]]
+    chart = bar_chart(
+        list(compared["model_name"]),
+        [improvement_over_baseline(v, b, d) for v, b, d in
+         zip(compared["value"], compared["baseline_value"], compared["metric_direction"])],
+        colors=[PALETTE[1] if did_lose else PALETTE[2] for did_lose in lost],
+        notes=[f"{metric}: {baseline_verdict(beats, name)}" for metric, beats, name in
+               zip(compared["headline_metric"], compared["beats_baseline"], compared["baseline_name"])],
+        title="Each model against its baseline on the test split (headline metric; red: did not beat it)",
+        value_label="improvement over the baseline, share of the larger value (below 0: did not beat it)")
+    shown = with_verdicts(headline.drop(columns="metric_direction"))
+    return chart + table(shown, 40)
 
 
 SECTIONS = [
@@ -266,6 +309,8 @@ SECTIONS = [
             ["experiment_results"], experiments),
     Section("moderation", "Moderation queue", "How well does the classifier separate claims from opinions?",
             ["claim_predictions", "ml_model_metrics"], moderation),
+    Section("model-baselines", "Models against their baselines", "Did each model beat its baseline on the "
+            "held-out test split?", ["ml_model_headline_metrics"], model_baselines),
 ]
 
 

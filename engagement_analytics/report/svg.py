@@ -140,11 +140,13 @@ def xy_chart(series: list[Series], *, title: str, x_label: str, y_label: str,
 
 
 def bar_chart(labels: list[str], values: list[float], *, title: str, value_label: str,
-              colors: list[str] | None = None, width: int = 760, css_class: str = "chart") -> str:
-    """Horizontal bars, one per label (negative values extend left of zero)."""
+              colors: list[str] | None = None, notes: list[str] | None = None, width: int = 760,
+              css_class: str = "chart") -> str:
+    """Horizontal bars, one per label (negative values extend left of zero); a note, when given,
+    is written after the bar's value (e.g. "did not beat genre_mean")."""
     if not labels:
         return empty_chart(title, "no rows to plot")
-    bar_h, left, right, top = 20, 190, 60, 36
+    bar_h, left, right, top = 20, 190, (200 if notes else 60), 36
     height = top + len(labels) * (bar_h + 6) + 44
     plot_w = width - left - right
     ticks = nice_ticks(min(min(values), 0), max(max(values), 0))
@@ -162,10 +164,12 @@ def bar_chart(labels: list[str], values: list[float], *, title: str, value_label
         y = top + i * (bar_h + 6)
         x0, x1 = sorted((px(0), px(value)))
         color = (colors or [])[i] if colors and i < len(colors) else PALETTE[0]
+        note = f" · {notes[i]}" if notes and i < len(notes) and notes[i] else ""
         parts.append(f'<text x="{left - 6}" y="{y + 14}" text-anchor="end" font-size="11">{escape(label[:30])}</text>'
                      f'<rect class="bar" x="{x0:.1f}" y="{y}" width="{max(x1 - x0, 1):.1f}" height="{bar_h}" '
-                     f'fill="{color}"><title>{escape(label)}: {fmt(value)}</title></rect>'
-                     f'<text x="{x1 + 4:.1f}" y="{y + 14}" font-size="10">{fmt(value)}</text>')
+                     f'fill="{color}"><title>{escape(label)}: {fmt(value)}{escape(note)}</title></rect>'
+                     f'<text class="bar-value" x="{x1 + 4:.1f}" y="{y + 14}" font-size="10">'
+                     f'{fmt(value)}{escape(note)}</text>')
     parts.append(f'<text x="{left + plot_w / 2:.1f}" y="{height - 8}" text-anchor="middle" font-size="12">'
                  f'{escape(value_label)}</text></svg>')
     return "".join(parts)

@@ -1,5 +1,6 @@
 {#- One row: the months the interactions cover and the analysis month of the genre drop marts
-    (the var as_of_month, truncated to its month, or else the latest month with interactions). -#}
+    (the var as_of_month, truncated to its month, or else the latest month with interactions);
+    no row when there are no interactions. -#}
 {%- if var('as_of_month') %}
 {%- set as_of_date = "cast('" ~ var('as_of_month') ~ "' as date)" %}
 {%- set analysis_month_expression = "cast(" ~ dbt.date_trunc('month', as_of_date) ~ " as date)" %}
@@ -25,6 +26,7 @@ analysis as (
         last_data_month,
         {{ analysis_month_expression }} as analysis_month
     from data_months
+    where last_data_month is not null
 ),
 
 final as (

@@ -76,6 +76,7 @@ popular as (
         user_positions.user_id,
         fit_videos.video_id,
         'popular' as candidate_source,
+        0 as pool_tier,
         cast(fit_videos.popularity_rank as {{ dbt.type_bigint() }}) as pool_rank,
         fit_videos.popularity_score as score
     from user_positions
@@ -91,6 +92,7 @@ genre_trending as (
         user_positions.user_id,
         fit_videos.video_id,
         'genre_trending' as candidate_source,
+        0 as pool_tier,
         cast(fit_videos.genre_trending_rank as {{ dbt.type_bigint() }}) as pool_rank,
         coalesce(fit_videos.trending_score, 0) as score
     from user_positions
@@ -122,16 +124,26 @@ fresh_totals as (
 
 -- Fresh videos in rotation: user u's p-th pick is the video at position (u + p - 1) modulo the
 -- number of fresh videos, first among the fresh videos of the user's genre, then among all.
+-- The sum is taken modulo the count term by term, so an id near the BIGINT limit cannot
+-- overflow, and a negative id still lands on a position (0 .. count - 1).
 fresh_positions as (
     select
         user_positions.fit_id,
         user_positions.user_id,
         user_positions.genre_key,
         user_positions.pool_position,
-        mod(user_positions.user_id + user_positions.pool_position - 1, fresh_genre_counts.fresh_genre_count)
-            as genre_rotation_position,
-        mod(user_positions.user_id + user_positions.pool_position - 1, fresh_totals.fresh_count)
-            as rotation_position
+        mod(
+            mod(user_positions.user_id, fresh_genre_counts.fresh_genre_count)
+            + fresh_genre_counts.fresh_genre_count
+            + mod(user_positions.pool_position - 1, fresh_genre_counts.fresh_genre_count),
+            fresh_genre_counts.fresh_genre_count
+        ) as genre_rotation_position,
+        mod(
+            mod(user_positions.user_id, fresh_totals.fresh_count)
+            + fresh_totals.fresh_count
+            + mod(user_positions.pool_position - 1, fresh_totals.fresh_count),
+            fresh_totals.fresh_count
+        ) as rotation_position
     from user_positions
     inner join fresh_totals
         on user_positions.fit_id = fresh_totals.fit_id
@@ -147,6 +159,7 @@ fresh_in_genre as (
         fresh_positions.fit_id,
         fresh_positions.user_id,
         fit_videos.video_id,
+        0 as pool_tier,
         fresh_positions.pool_position as pool_rank,
         coalesce(fit_videos.fresh_score, 0) as score
     from fresh_positions
@@ -163,7 +176,8 @@ fresh_anywhere as (
         fresh_positions.user_id,
         fit_videos.video_id,
         -- after every pick from the user's own genre
-        1000000 + fresh_positions.pool_position as pool_rank,
+        1 as pool_tier,
+        fresh_positions.pool_position as pool_rank,
         coalesce(fit_videos.fresh_score, 0) as score
     from fresh_positions
     inner join fit_videos
@@ -172,20 +186,34 @@ fresh_anywhere as (
             and fresh_positions.rotation_position = fit_videos.fresh_position
 ),
 
+fresh_picks as (
+    select * from fresh_in_genre
+    union all
+    select * from fresh_anywhere
+),
+
+-- A video picked both ways keeps its earlier pick: the lower tier, then the lower position
+-- (its score is the video's fresh_score either way).
+fresh_ordered as (
+    select
+        *,
+        row_number() over (
+            partition by fit_id, user_id, video_id order by pool_tier, pool_rank
+        ) as pick_order
+    from fresh_picks
+),
+
 fresh as (
     select
         fit_id,
         user_id,
         video_id,
         'fresh' as candidate_source,
-        cast(min(pool_rank) as {{ dbt.type_bigint() }}) as pool_rank,
-        max(score) as score
-    from (
-        select * from fresh_in_genre
-        union all
-        select * from fresh_anywhere
-    ) as fresh_picks
-    group by fit_id, user_id, video_id
+        pool_tier,
+        cast(pool_rank as {{ dbt.type_bigint() }}) as pool_rank,
+        score
+    from fresh_ordered
+    where pick_order = 1
 ),
 
 candidates as (
@@ -214,7 +242,7 @@ ranked as (
         video_id,
         candidate_source,
         row_number() over (
-            partition by fit_id, user_id, candidate_source order by pool_rank, video_id
+            partition by fit_id, user_id, candidate_source order by pool_tier, pool_rank, video_id
         ) as source_rank,
         score
     from unwatched

@@ -7,9 +7,15 @@ interactions as (
     select * from {{ ref('stg_feed__interactions') }}
 ),
 
-data_end as (
+data_days as (
     select cast({{ dbt.dateadd('day', 1, 'cast(max(first_clicked_at) as date)') }} as date) as end_date
     from interactions
+),
+
+-- No interactions, no fit windows.
+data_end as (
+    select end_date from data_days
+    where end_date is not null
 ),
 
 fits as (

@@ -1,44 +1,41 @@
 {#-
-    ml_model_metrics: every model's evaluation in one long table, shared by every model in the
-    warehouse. Convention for adding a model:
-      1. A dbt Python model (schema intermediate) named <model>_model_metrics (or
-         <model>_metrics) returns exactly the columns model_name, dataset_type, metric, value,
-         baseline_name, baseline_value (helper: engagement_analytics.moderation.metrics.metric_frame),
-         one row per (model_name, dataset_type, metric); baseline_name/baseline_value are null
-         where no baseline applies.
-      2. Add its ref to `metric_models` below: nothing else changes. dataset_type is train,
-         validation or test (the accepted_values test in _ml__models.yml).
-    The watch-time regression (issue 6 part 4) adds `watch_time_model_metrics`.
+    ml_model_metrics: every model's evaluation in one long table, each metric beside its baseline
+    and whether the model beat it. The models are listed in int_ml_model_metrics_unioned (how a
+    model joins is written there); the direction of each metric comes from the seed
+    ml_metric_directions (see the ml_beats_baseline docs).
 -#}
-{%- set metric_models = [
-    'claims_classifier_metrics',
-    'verified_status_model_metrics',
-    'watch_time_model_metrics',
-] -%}
 
 with
 
-{% for metric_model in metric_models %}
-{{ metric_model }} as (
-    select
-        model_name,
-        dataset_type,
-        metric,
-        value,
-        baseline_name,
-        baseline_value
-    from {{ ref(metric_model) }}
+metrics as (
+    select * from {{ ref('int_ml_model_metrics_unioned') }}
 ),
 
-{% endfor -%}
+directions as (
+    select * from {{ ref('ml_metric_directions') }}
+),
 
-unioned as (
-    {%- for metric_model in metric_models %}
-    select * from {{ metric_model }}
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
-    {%- endfor %}
+compared as (
+    select
+        metrics.model_name,
+        metrics.dataset_type,
+        metrics.metric,
+        metrics.value,
+        metrics.baseline_name,
+        metrics.baseline_value,
+        case
+            when metrics.baseline_name is null then null
+            when directions.direction is null then 'unknown'
+            else directions.direction
+        end as metric_direction,
+        case
+            when metrics.baseline_name is null or metrics.baseline_value is null then null
+            when directions.direction = 'higher_is_better' then metrics.value > metrics.baseline_value
+            when directions.direction = 'lower_is_better' then metrics.value < metrics.baseline_value
+        end as beats_baseline,
+        metrics.domain
+    from metrics
+    left join directions on metrics.metric = directions.metric
 ),
 
 final as (
@@ -46,10 +43,13 @@ final as (
         cast(model_name as {{ dbt.type_string() }}) as model_name,
         cast(dataset_type as {{ dbt.type_string() }}) as dataset_type,
         cast(metric as {{ dbt.type_string() }}) as metric,
-        cast(value as double) as value,  -- noqa: RF04
+        cast(value as {{ type_double() }}) as value,  -- noqa: RF04
         cast(baseline_name as {{ dbt.type_string() }}) as baseline_name,
-        cast(baseline_value as double) as baseline_value
-    from unioned
+        cast(baseline_value as {{ type_double() }}) as baseline_value,
+        cast(metric_direction as {{ dbt.type_string() }}) as metric_direction,
+        cast(beats_baseline as {{ dbt.type_boolean() }}) as beats_baseline,
+        cast(domain as {{ dbt.type_string() }}) as domain  -- noqa: RF04
+    from compared
 )
 
 select * from final

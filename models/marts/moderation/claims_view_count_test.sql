@@ -22,7 +22,8 @@ final as (
         cast(ci_lower as double) as ci_lower,
         cast(ci_upper as double) as ci_upper,
         cast(effect_size as double) as effect_size,
-        cast(effect_size_measure as {{ dbt.type_string() }}) as effect_size_measure
+        cast(effect_size_measure as {{ dbt.type_string() }}) as effect_size_measure,
+        cast(skipped_reason as {{ dbt.type_string() }}) as skipped_reason
     from compared
 )
 
