@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 DBT := $(BIN)/dbt
 DBT_FLAGS := --profiles-dir . --project-dir .
 
-.PHONY: build test lint parse clean docs report answers
+.PHONY: build check-contract test lint parse clean docs report answers
 
 $(INSTALLED): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,9 +16,14 @@ $(INSTALLED): requirements.txt pyproject.toml
 	touch $(INSTALLED)
 
 ## Build the warehouse into $$WAREHOUSE_DB (default warehouse.duckdb) from $$WAREHOUSE_RAW_DIR
-## (default: the embedded dataset, generated into data/raw/default on first use).
+## (default: the embedded dataset, generated into data/raw/default on first use). Checks the
+## raw-data contract first (exit 2 when it is broken) and builds the domains whose files are present.
 build: $(INSTALLED)
 	$(BIN)/python -m engagement_analytics build
+
+## Only the contract check of $$WAREHOUSE_RAW_DIR: the domains found, the ones skipped, every problem.
+check-contract: $(INSTALLED)
+	$(BIN)/python -m engagement_analytics check-contract
 
 ## Static dbt docs site (lineage graph included) of the published warehouse: site/index.html.
 docs: $(INSTALLED)

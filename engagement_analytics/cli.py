@@ -49,6 +49,17 @@ def _answers(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_contract(args: argparse.Namespace) -> int:
+    from engagement_analytics.warehouse import CONTRACT_ERROR, check_contract, resolve_paths
+
+    raw_dir = Path(args.raw_dir).resolve() if args.raw_dir else resolve_paths().raw_dir
+    checked = check_contract(raw_dir)
+    if not checked.ok:
+        return CONTRACT_ERROR
+    print(f"{raw_dir} keeps the raw-data contract")
+    return 0
+
+
 def _import_movielens(args: argparse.Namespace) -> int:
     from engagement_analytics.importers.movielens import import_movielens
 
@@ -75,6 +86,12 @@ def build_parser() -> argparse.ArgumentParser:
     # Everything after `build` goes to dbt untouched (see main()); listed here for --help.
     commands.add_parser("build", help="build the warehouse (default data unless WAREHOUSE_RAW_DIR is set); "
                                       "further arguments go to dbt build")
+
+    contract = commands.add_parser(
+        "check-contract", help="check a raw folder against the raw-data contract (what `build` does before dbt); "
+                               "exit code 2 when it is broken")
+    contract.add_argument("--raw-dir", help="the folder to check (default: WAREHOUSE_RAW_DIR, else the default data)")
+    contract.set_defaults(handler=_check_contract)
 
     movielens = commands.add_parser(
         "import-movielens", help="convert MovieLens 100K (u.data, u.item, u.genre) into the feed contract files")

@@ -7,10 +7,14 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from engagement_analytics.contract import FolderCheck
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_RAW_DIR = PROJECT_DIR / "data" / "raw" / "default"
@@ -81,16 +85,23 @@ def dbt_executable() -> str:
 
 
 def run_dbt(args: list[str], paths: BuildPaths, extra_env: dict[str, str] | None = None,
-            capture: bool = False) -> subprocess.CompletedProcess:
-    """Run one dbt command against the project with the given paths."""
-    return subprocess.run(
-        [dbt_executable(), *args],
-        cwd=PROJECT_DIR,
-        env=dbt_environment(paths, extra_env),
-        text=True,
-        capture_output=capture,
-        check=False,
-    )
+            capture: bool = False, on_line: Callable[[str], None] | None = None) -> subprocess.CompletedProcess:
+    """Run one dbt command against the project with the given paths.
+
+    ``capture`` keeps stdout and stderr in the result. ``on_line`` also captures, and is called
+    with each output line as dbt writes it (stderr merged into stdout), to show progress."""
+    command = [dbt_executable(), *args]
+    env = dbt_environment(paths, extra_env)
+    if on_line is None:
+        return subprocess.run(command, cwd=PROJECT_DIR, env=env, text=True, capture_output=capture, check=False)
+    lines: list[str] = []
+    with subprocess.Popen(command, cwd=PROJECT_DIR, env=env, text=True, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT) as process:
+        assert process.stdout is not None
+        for line in process.stdout:
+            lines.append(line)
+            on_line(line.rstrip("\n"))
+    return subprocess.CompletedProcess(command, process.returncode, "".join(lines), "")
 
 
 STAGING_FOLDER = ".build"
@@ -142,20 +153,45 @@ def publish(staged: Path, published: Path) -> None:
     os.replace(staged, published)
 
 
-def build(dbt_args: list[str] | None = None) -> int:
-    """`make build`: `dbt build` into a staged copy, then publish it atomically.
+CONTRACT_ERROR = 2
 
-    Default data when WAREHOUSE_RAW_DIR is unset. A full build starts from an empty file, so
+
+def check_contract(raw_dir: Path) -> FolderCheck:
+    """Check the raw folder against the contract and print what will be built: the domains
+    found, the ones skipped and why, and one line per problem (errors on stderr)."""
+    from engagement_analytics.contract import check_folder
+
+    checked = check_folder(raw_dir)
+    print(checked.summary())
+    for warning in checked.warnings:
+        print(warning)
+    for error in checked.errors:
+        print(error, file=sys.stderr)
+    if checked.errors:
+        print(f"the raw files in {raw_dir} break the contract ({len(checked.errors)} "
+              f"problem{'s' if len(checked.errors) != 1 else ''}); see the README's raw-data contract",
+              file=sys.stderr)
+    return checked
+
+
+def build(dbt_args: list[str] | None = None, on_line: Callable[[str], None] | None = None) -> int:
+    """`make build`: check the contract, then `dbt build` into a staged copy, then publish it
+    atomically.
+
+    Default data when WAREHOUSE_RAW_DIR is unset. The contract check runs before dbt starts:
+    a broken contract stops here with exit code 2. dbt builds the domains whose files are present
+    (WAREHOUSE_DOMAINS); the others are disabled. A full build starts from an empty file, so
     nothing stale survives; a partial build (a selection in ``dbt_args``) starts from a copy
     of the published file. A failed build leaves the published file untouched and the staged
-    file in ``.build/`` for inspection."""
+    file in ``.build/`` for inspection. ``on_line`` receives dbt's output lines (run_dbt)
+    instead of the terminal."""
     dbt_args = list(dbt_args or [])
     if not os.environ.get("WAREHOUSE_RAW_DIR"):
         ensure_default_data()
     paths = resolve_paths()
-    if not paths.raw_dir.is_dir():
-        print(f"WAREHOUSE_RAW_DIR {paths.raw_dir} is not a folder", file=sys.stderr)
-        return 2
+    checked = check_contract(paths.raw_dir)
+    if not checked.ok:
+        return CONTRACT_ERROR
     published = paths.warehouse_db
     staged = staging_path(published)
     staged.parent.mkdir(parents=True, exist_ok=True)
@@ -164,7 +200,8 @@ def build(dbt_args: list[str] | None = None) -> int:
         # Readers hold the published file read-only, so copying it is consistent.
         shutil.copyfile(published, staged)
     staged_paths = replace(paths, warehouse_db=staged)
-    result = run_dbt(["build", *dbt_args], staged_paths)
+    result = run_dbt(["build", *dbt_args], staged_paths, {"WAREHOUSE_DOMAINS": ",".join(checked.domains)},
+                     on_line=on_line)
     if result.returncode != 0:
         print(f"dbt build failed (exit {result.returncode}); {published} was not changed; "
               f"the failed build is in {staged}", file=sys.stderr)
@@ -177,11 +214,22 @@ def build(dbt_args: list[str] | None = None) -> int:
 DEFAULT_SITE_DIR = PROJECT_DIR / "site"
 
 
+def present_domains(raw_dir: Path) -> dict[str, str]:
+    """WAREHOUSE_DOMAINS for dbt commands that read a warehouse built from ``raw_dir``: the
+    domains whose files are present (nothing, so every domain, when the folder is absent)."""
+    from engagement_analytics.contract import check_folder
+
+    domains = check_folder(raw_dir).domains if raw_dir.is_dir() else []
+    return {"WAREHOUSE_DOMAINS": ",".join(domains)} if domains else {}
+
+
 def generate_docs(paths: BuildPaths, site_dir: Path, extra_args: list[str] | None = None
                   ) -> subprocess.CompletedProcess:
-    """`dbt docs generate --static` against ``paths``; the one-file site goes to
-    ``site_dir/index.html`` (manifest and catalog are inlined, so it opens from disk)."""
-    result = run_dbt(["docs", "generate", "--static", *(extra_args or [])], paths, capture=True)
+    """`dbt docs generate --static` against ``paths``, for the domains present in its raw folder;
+    the one-file site goes to ``site_dir/index.html`` (manifest and catalog are inlined, so it
+    opens from disk)."""
+    result = run_dbt(["docs", "generate", "--static", *(extra_args or [])], paths,
+                     present_domains(paths.raw_dir), capture=True)
     if result.returncode == 0:
         site_dir.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(paths.target_dir / "static_index.html", site_dir / "index.html")

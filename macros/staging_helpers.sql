@@ -30,18 +30,34 @@
     ({{ raw_column }} is not null and {{ typed_column }} is null)
 {%- endmacro %}
 
-{#- Each raw table with the base model that checks it and the staging model that keeps its
-    clean rows: the one list the quarantine model and the reconciliation test share. -#}
+{#- Each raw table of the domains this build covers (warehouse_domains()), with its domain, the
+    base model that checks it and the staging model that keeps its clean rows: the one list the
+    quarantine model and the reconciliation test share. -#}
 {% macro raw_table_models() -%}
-    {{ return({
-        'users': {'base': 'base_feed__users', 'staging': 'stg_feed__users'},
-        'videos': {'base': 'base_feed__videos', 'staging': 'stg_feed__videos'},
-        'interactions': {'base': 'base_feed__interactions', 'staging': 'stg_feed__interactions'},
-        'claims_videos': {'base': 'base_moderation__claims_videos', 'staging': 'stg_moderation__claims_videos'},
-        'user_facial_data': {'base': 'base_face__facial_landmarks', 'staging': 'stg_face__facial_landmarks'},
-        'user_expressions': {'base': 'base_face__expressions', 'staging': 'stg_face__expressions'},
-        'product_interactions': {'base': 'base_face__product_interactions', 'staging': 'stg_face__product_interactions'},
-        'experiments': {'base': 'base_experiments__experiments', 'staging': 'stg_experiments__experiments'},
-        'experiment_assignments': {'base': 'base_experiments__assignments', 'staging': 'stg_experiments__assignments'},
-    }) }}
+    {%- set all_tables = {
+        'users': {'domain': 'feed', 'base': 'base_feed__users', 'staging': 'stg_feed__users'},
+        'videos': {'domain': 'feed', 'base': 'base_feed__videos', 'staging': 'stg_feed__videos'},
+        'interactions': {'domain': 'feed', 'base': 'base_feed__interactions', 'staging': 'stg_feed__interactions'},
+        'claims_videos': {
+            'domain': 'moderation', 'base': 'base_moderation__claims_videos', 'staging': 'stg_moderation__claims_videos'
+        },
+        'user_facial_data': {
+            'domain': 'face', 'base': 'base_face__facial_landmarks', 'staging': 'stg_face__facial_landmarks'
+        },
+        'user_expressions': {'domain': 'face', 'base': 'base_face__expressions', 'staging': 'stg_face__expressions'},
+        'product_interactions': {
+            'domain': 'face', 'base': 'base_face__product_interactions', 'staging': 'stg_face__product_interactions'
+        },
+        'experiments': {
+            'domain': 'experiments', 'base': 'base_experiments__experiments', 'staging': 'stg_experiments__experiments'
+        },
+        'experiment_assignments': {
+            'domain': 'experiments', 'base': 'base_experiments__assignments', 'staging': 'stg_experiments__assignments'
+        },
+    } -%}
+    {%- set enabled_tables = {} -%}
+    {%- for source_table, models in all_tables.items() if domain_enabled(models.domain) -%}
+        {%- do enabled_tables.update({source_table: models}) -%}
+    {%- endfor -%}
+    {{ return(enabled_tables) }}
 {%- endmacro %}

@@ -67,8 +67,6 @@ def test_raw_rows_equal_clean_plus_quarantined(warehouse: BuiltWarehouse, file_n
 
 
 def test_real_claims_nulls_are_quarantined_as_missing_label(warehouse: BuiltWarehouse):
-    if not warehouse.uses_real_claims:
-        pytest.fail("the real claims dataset is expected beside the repo at ../shared/datasets")
     reasons = warehouse.query(
         "select quarantine_reason, count(*) as n from staging.quarantined_rows "
         "where source_table = 'claims_videos' group by 1")
@@ -286,8 +284,12 @@ def test_benchmark_measurement_reports_the_commands_own_peak_memory():
 
 
 def test_make_build_reads_a_foreign_folder_and_leaves_it_untouched(warehouse: BuiltWarehouse, tmp_path: Path):
-    """Contract files the generator did not write: rows shuffled, columns reordered, timestamps
-    and dates stored as text. `make build` (the publishing build) must read them as they are."""
+    """Contract files the generator did not write: rows shuffled, columns reordered and renamed
+    in other cases, timestamps and dates stored as text, the claims id column called `ID`
+    instead of `#`. `make build` (the publishing build, here staging and the genre drops) must
+    read them as they are."""
+    import csv
+    import io
     import os
     import subprocess
     import sys
@@ -296,23 +298,30 @@ def test_make_build_reads_a_foreign_folder_and_leaves_it_untouched(warehouse: Bu
     foreign.mkdir()
     con = duckdb.connect()
     con.execute("select setseed(0.5)").fetchall()
-    for source in sorted(warehouse.raw_dir.iterdir()):
+    for index, source in enumerate(sorted(warehouse.raw_dir.iterdir())):
+        case = str.upper if index % 2 else str.title
         if source.suffix == ".csv":
-            (foreign / source.name).write_bytes(source.read_bytes())
+            rows = list(csv.reader(io.StringIO(source.read_text(encoding="utf-8"))))
+            header = ["ID" if name == "#" else case(name) for name in rows[0]]
+            out = io.StringIO()
+            csv.writer(out, lineterminator="\n").writerows([list(reversed(header)),
+                                                           *(list(reversed(row)) for row in rows[1:])])
+            (foreign / source.name).write_text(out.getvalue(), encoding="utf-8")
             continue
         if source.suffix != ".parquet":
             continue
         columns = con.execute(f"describe select * from read_parquet('{source}')").fetchall()
-        selected = [f'cast("{name}" as varchar) as "{name}"' if kind in ("TIMESTAMP", "DATE") else f'"{name}"'
-                    for name, kind, *_ in reversed(columns)]
+        selected = [f'cast("{name}" as varchar) as "{case(name)}"' if kind in ("TIMESTAMP", "DATE")
+                    else f'"{name}" as "{case(name)}"' for name, kind, *_ in reversed(columns)]
         con.execute(f"copy (select {', '.join(selected)} from read_parquet('{source}') order by random()) "
                     f"to '{foreign / source.name}' (format parquet)")
     before = folder_digest(foreign)
 
     env = dict(os.environ, WAREHOUSE_RAW_DIR=str(foreign), WAREHOUSE_DB=str(tmp_path / "db" / "warehouse.duckdb"),
                DBT_TARGET_PATH=str(tmp_path / "target"), DBT_LOG_PATH=str(tmp_path / "logs"))
-    done = subprocess.run([sys.executable, "-m", "engagement_analytics", "build"], env=env,
-                          capture_output=True, text=True)
+    done = subprocess.run([sys.executable, "-m", "engagement_analytics", "build", "--select",
+                           "accepted_category_values", "tag:staging", "+genre_watch_time_drops",
+                           "--indirect-selection", "cautious"], env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
     assert folder_digest(foreign) == before
 
@@ -320,9 +329,14 @@ def test_make_build_reads_a_foreign_folder_and_leaves_it_untouched(warehouse: Bu
     for table in STAGING_MODELS.values():
         expected = warehouse.query(f"select count(*) as n from staging.{table}")["n"][0]
         assert built.execute(f"select count(*) from staging.{table}").fetchall()[0][0] == expected, table
+    quarantined = built.execute("select source_table, quarantine_reason, count(*) from staging.quarantined_rows "
+                                "group by all order by all").fetchall()
     drops = built.execute("select genre from marts.genre_watch_time_drops where drop_rank <= 3 "
                           "order by drop_rank").fetchall()
     built.close()
+    assert quarantined == [tuple(row) for row in warehouse.query(
+        "select source_table, quarantine_reason, count(*) from staging.quarantined_rows "
+        "group by all order by all").itertuples(index=False)]
     assert [genre for (genre,) in drops] == warehouse.truth["feed"]["drop_genres"]
 
 

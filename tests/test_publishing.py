@@ -16,8 +16,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from engagement_analytics.generator import generate
+from engagement_analytics import warehouse
 from engagement_analytics.warehouse import build, staging_path
+from tests.conftest import copy_contract_files
 
 SELECTION = ["--select", "+stg_feed__users", "--indirect-selection", "cautious"]
 
@@ -41,10 +42,10 @@ def fresh_reader_counts(db: Path) -> dict:
 
 
 @pytest.fixture(scope="module")
-def first_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def first_build(tmp_path_factory: pytest.TempPathFactory, small_raw_folder: Path) -> Path:
     """One published warehouse (and its raw files) that each test copies; built once."""
     base = tmp_path_factory.mktemp("publishing")
-    generate(0.002, 11, base / "raw", progress=False)
+    copy_contract_files(small_raw_folder, base / "raw")
     with pytest.MonkeyPatch.context() as patch:
         set_paths(patch, base, base)
         assert build(SELECTION) == 0
@@ -106,16 +107,36 @@ def test_reader_keeps_old_file_while_new_readers_see_the_new_build(publishing_en
     assert not published.with_name(published.name + ".wal").exists()
 
 
-def test_failed_build_leaves_published_file_untouched(publishing_env):
+def test_broken_contract_stops_the_build_and_leaves_published_file_untouched(publishing_env):
     raw, published = publishing_env["raw"], publishing_env["published"]
     before = sha256(published)
     counts_before = fresh_reader_counts(published)
     reader = duckdb.connect(str(published), read_only=True)
     try:
         (raw / "users.parquet").write_bytes(b"this is not a parquet file")
-        assert build(SELECTION) != 0
+        assert build(SELECTION) == 2
         assert reader.execute("select count(*) from staging.stg_feed__users").fetchall()[0][0] == counts_before["users"]
     finally:
         reader.close()
     assert sha256(published) == before
     assert fresh_reader_counts(published) == counts_before
+
+
+def test_failed_dbt_build_leaves_published_file_untouched(publishing_env, monkeypatch: pytest.MonkeyPatch):
+    """dbt writes into the staged file and fails: the published file is not touched, the staged
+    one is kept for inspection."""
+    published = publishing_env["published"]
+    before = sha256(published)
+    counts_before = fresh_reader_counts(published)
+
+    def failing_dbt(args, paths, *rest, **kwargs):
+        con = duckdb.connect(str(paths.warehouse_db))
+        con.execute("create or replace table staging.stg_feed__users as select 1 as user_id")
+        con.close()
+        return subprocess.CompletedProcess(args, 1, "", "")
+
+    monkeypatch.setattr(warehouse, "run_dbt", failing_dbt)
+    assert build(SELECTION) == 1
+    assert sha256(published) == before
+    assert fresh_reader_counts(published) == counts_before
+    assert staging_path(published).exists()

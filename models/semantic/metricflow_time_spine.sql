@@ -1,9 +1,10 @@
-{#- One row per calendar day over the generated data's span and a year either side: the day
-    grain MetricFlow joins metrics to (cumulative metrics, filled gaps). -#}
+{#- One row per calendar day from 1970-01-01 to 2099-12-31: the day grain MetricFlow joins
+    metrics to (cumulative metrics, filled gaps). Wide enough for any file's span (MovieLens
+    ratings from 1997, release dates back to the 1920s are outside metric time), at 47,482 rows. -#}
 with
 
 days as (
-    {{ dbt.date_spine('day', "cast('2024-10-01' as date)", "cast('2027-10-01' as date)") }}
+    {{ dbt.date_spine('day', "cast('1970-01-01' as date)", "cast('2100-01-01' as date)") }}
 ),
 
 final as (

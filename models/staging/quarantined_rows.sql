@@ -1,5 +1,6 @@
-{#- Every raw row that breaks the raw-data contract, with its table, key and reason.
-    Raw rows = staging rows + quarantined rows, for every table (tested). -#}
+{#- Every raw row that breaks the raw-data contract, with its table, key and reason, for the
+    raw tables of the domains this build covers. Raw rows = staging rows + quarantined rows, for
+    every such table (tested). -#}
 {%- set raw_tables = raw_table_models() -%}
 
 with

@@ -1,5 +1,5 @@
-{#- For every raw table: raw rows = clean staging rows + quarantined rows. Returns the tables
-    where rows went missing or were counted twice. -#}
+{#- For every raw table of the domains this build covers: raw rows = clean staging rows +
+    quarantined rows. Returns the tables where rows went missing or were counted twice. -#}
 {%- set raw_tables = raw_table_models() -%}
 
 with
