@@ -28,7 +28,8 @@ sys.path.insert(0, str(PROJECT_DIR))
 from engagement_analytics.warehouse import BuildPaths, dbt_environment, dbt_executable  # noqa: E402
 
 LANDMARK_MODELS = ["int_landmark_shapes_aggregated", "int_landmark_captures_summarised",
-                   "int_landmark_duplicates_identified", "int_landmark_captures_periodised", "user_landmark_variance", "user_landmark_consistency",
+                   "int_landmark_duplicates_identified", "int_landmark_captures_classified",
+                   "int_landmark_captures_periodised", "user_landmark_variance", "user_landmark_consistency",
                    "landmark_capture_anomalies"]
 MEASURE_RSS = ("import resource, subprocess, sys; rc = subprocess.run(sys.argv[1:]).returncode; "
                "print('MAXRSS_KB', resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr); "

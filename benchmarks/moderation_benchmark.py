@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/moderation_benchmark.py --runs 3
     .venv/bin/python benchmarks/moderation_benchmark.py --claims /path/to/claims_videos.csv
 
-Default input: the real TikTok claims file (../shared/datasets/tiktok_dataset.csv, 19,382 rows,
+Default input: the real TikTok claims file (tests/fixtures/tiktok_claims, 19,382 rows,
 the size of SF1) or, where it is absent, a generated SF1 claims file. Each helper runs in this
 process; the figures are the median wall time and CPU time over the runs and the peak traced
 Python/numpy allocation of one run (tracemalloc). Prints a Markdown table for the README.
@@ -28,7 +28,7 @@ from engagement_analytics.moderation.verified_status import fit_verified_status_
 from engagement_analytics.moderation.view_count_test import compare_groups
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
-REAL_CLAIMS = PROJECT_DIR.parent / "shared" / "datasets" / "tiktok_dataset.csv"
+REAL_CLAIMS = PROJECT_DIR / "tests" / "fixtures" / "tiktok_claims" / "tiktok_dataset.csv.gz"
 COUNTS = ["view_count", "like_count", "share_count", "download_count", "comment_count"]
 
 

@@ -1,6 +1,6 @@
 """The moderation marts and ml_model_metrics, built from the real TikTok claims file, against
 independent computations from the raw file (pandas, scipy, sklearn) and the facts in
-../shared/datasets/README.md."""
+tests/fixtures/tiktok_claims/README.md."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ MODERATION_MODELS = ["claims_engagement_summary", "claims_view_count_test", "ver
 @pytest.fixture(scope="module")
 def raw_claims(warehouse: BuiltWarehouse) -> pd.DataFrame:
     if not warehouse.uses_real_claims:
-        pytest.fail("the real claims dataset is expected beside the repo at ../shared/datasets")
+        pytest.fail("the session build uses the real claims file from tests/fixtures/tiktok_claims")
     raw = pd.read_csv(warehouse.raw_dir / "claims_videos.csv")
     return raw.rename(columns={"#": "id", **{f"video_{c}": c for c in COUNTS}})
 
