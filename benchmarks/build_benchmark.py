@@ -16,7 +16,7 @@ import statistics
 import sys
 from pathlib import Path
 
-from engagement_analytics.benchmarking import run_child
+from engagement_analytics.tooling.benchmarking import run_child
 
 
 

@@ -161,9 +161,9 @@ def write_profiles(work: Path, memory_limit: str | None) -> Path:
 
 def generate_feed_files(scale: float, seed: int, out: Path) -> None:
     """The three feed contract files at a scale factor, from the project's feed generator."""
-    from engagement_analytics.generator.common import rng_for, write_parquet
-    from engagement_analytics.generator.feed import generate_feed
-    from engagement_analytics.generator.writer import CONTRACT_FILES
+    from engagement_analytics.tooling.generator.common import rng_for, write_parquet
+    from engagement_analytics.tooling.generator.feed import generate_feed
+    from engagement_analytics.tooling.generator.writer import CONTRACT_FILES
 
     out.mkdir(parents=True, exist_ok=True)
     feed = generate_feed(rng_for(seed, "feed"), scale)

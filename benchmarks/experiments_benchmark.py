@@ -21,7 +21,7 @@ import statistics
 import sys
 from pathlib import Path
 
-from engagement_analytics.benchmarking import run_child
+from engagement_analytics.tooling.benchmarking import run_child
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 MODELS = "path:models/intermediate/experiments path:python_models/experiments path:models/marts/experiments"

@@ -25,7 +25,7 @@ import pandas as pd
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_DIR))
 
-from engagement_analytics.warehouse import BuildPaths, dbt_environment, dbt_executable  # noqa: E402
+from engagement_analytics.tooling.warehouse import BuildPaths, dbt_environment, dbt_executable  # noqa: E402
 
 LANDMARK_MODELS = ["int_landmark_shapes_aggregated", "int_landmark_captures_summarised",
                    "int_landmark_duplicates_identified", "int_landmark_captures_classified",

@@ -22,7 +22,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from engagement_analytics.warehouse import dbt_executable, resolve_paths
+from engagement_analytics.tooling.warehouse import dbt_executable, resolve_paths
 
 MODELS = ("int_expression_profiles_clustered", "int_interaction_times_forecasted", "int_forecast_models_backtested")
 

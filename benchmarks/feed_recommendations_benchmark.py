@@ -21,7 +21,7 @@ from pathlib import Path
 
 import duckdb
 
-from engagement_analytics.benchmarking import run_child
+from engagement_analytics.tooling.benchmarking import run_child
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 FEED_MODELS = [

@@ -18,8 +18,8 @@ import duckdb
 import pandas as pd
 import pytest
 
-from engagement_analytics.generator import generate
-from engagement_analytics.warehouse import PROJECT_DIR, BuildPaths, run_dbt
+from engagement_analytics.tooling.generator import generate
+from engagement_analytics.tooling.warehouse import PROJECT_DIR, BuildPaths, run_dbt
 
 TEST_SCALE = float(os.environ.get("WAREHOUSE_TEST_SCALE", "0.02"))
 TEST_SEED = int(os.environ.get("WAREHOUSE_TEST_SEED", "7"))
@@ -156,7 +156,7 @@ def small_raw_folder(tmp_path_factory: pytest.TempPathFactory, pytestconfig: pyt
 
 def copy_contract_files(source: Path, target: Path, names: Iterable[str] | None = None) -> Path:
     """Copy contract files (all of them by default) from ``source`` into a new folder ``target``."""
-    from engagement_analytics.contract import CONTRACT
+    from engagement_analytics.tooling.contract import CONTRACT
 
     target.mkdir(parents=True)
     for name in names if names is not None else [contract.name for contract in CONTRACT]:
@@ -198,7 +198,7 @@ def publishing_build(config: pytest.Config, label: str, raw_dir: Path, base: Pat
     import contextlib
     import io
 
-    from engagement_analytics.warehouse import build
+    from engagement_analytics.tooling.warehouse import build
 
     paths = BuildPaths(raw_dir=raw_dir, warehouse_db=base / "bi" / "warehouse.duckdb",
                        target_dir=base / "target", log_dir=base / "logs")

@@ -7,7 +7,7 @@ import re
 import pandas as pd
 import pytest
 
-from engagement_analytics.answer_book import (
+from engagement_analytics.tooling.answer_book import (
     OUTPUT_FILE,
     PLACEHOLDER,
     TEMPLATES_DIR,
@@ -19,9 +19,9 @@ from engagement_analytics.answer_book import (
     run_analyses,
     stale_figures,
 )
-from engagement_analytics.generator import generate
-from engagement_analytics.moderation.metrics import verdict_sentence
-from engagement_analytics.warehouse import DEFAULT_SCALE, DEFAULT_SEED
+from engagement_analytics.tooling.generator import generate
+from engagement_analytics.domains.ml_metrics import verdict_sentence
+from engagement_analytics.tooling.warehouse import DEFAULT_SCALE, DEFAULT_SEED
 from tests.conftest import BuiltWarehouse, build_paths, build_warehouse
 
 
@@ -53,7 +53,7 @@ def test_analysis_runs_against_the_built_warehouse_and_returns_rows(session_resu
 
 @pytest.mark.parametrize("key", analysis_keys())
 def test_analysis_names_its_question(key: str):
-    from engagement_analytics.answer_book import ANALYSES_DIR
+    from engagement_analytics.tooling.answer_book import ANALYSES_DIR
 
     header = []
     for line in (ANALYSES_DIR / f"{key}.sql").read_text().splitlines():

@@ -9,11 +9,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from engagement_analytics import cli, warehouse
-from engagement_analytics.contract import CONTRACT, CONTRACT_BY_NAME, check_folder, readable_as
-from engagement_analytics.generator import CONTRACT_FILES
-from engagement_analytics.generator.claims import CLAIMS_HEADER
-from engagement_analytics.generator.experiments import EXPERIMENTS_HEADER
+from engagement_analytics.tooling import cli, warehouse
+from engagement_analytics.tooling.contract import CONTRACT, CONTRACT_BY_NAME, check_folder, readable_as
+from engagement_analytics.tooling.generator import CONTRACT_FILES
+from engagement_analytics.tooling.generator.claims import CLAIMS_HEADER
+from engagement_analytics.tooling.generator.experiments import EXPERIMENTS_HEADER
 
 # One row of typed values per contract column type.
 SAMPLE_VALUES = {

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from engagement_analytics.warehouse import generate_docs
+from engagement_analytics.tooling.warehouse import generate_docs
 from tests.conftest import TEST_SELECT, BuiltWarehouse
 
 PROJECT = "engagement_warehouse"

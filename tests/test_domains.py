@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from engagement_analytics.contract import files_of
-from engagement_analytics.warehouse import PROJECT_DIR, BuildPaths, run_dbt
+from engagement_analytics.tooling.contract import files_of
+from engagement_analytics.tooling.warehouse import PROJECT_DIR, BuildPaths, run_dbt
 from tests.conftest import PublishedBuild, copy_contract_files, publishing_build
 
 def marts_of(folder: str) -> set[str]:

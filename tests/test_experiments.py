@@ -30,7 +30,7 @@ import pandas as pd
 import pytest
 from scipy import stats as scipy_stats
 
-from engagement_analytics.warehouse import run_dbt
+from engagement_analytics.tooling.warehouse import run_dbt
 from tests.conftest import BuiltWarehouse, build_paths
 
 FEED_METRICS = ["watch_time_seconds", "active_days", "shares", "retained_last_7_days"]

@@ -1,4 +1,4 @@
-"""The readout's statistics (engagement_analytics.experiments.stats) against scipy, with the edge
+"""The readout's statistics (engagement_analytics.domains.experiments.stats) against scipy, with the edge
 cases: a variant with one user, zero variance, a pre-period that does not vary or is missing."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from scipy import stats as scipy_stats
 
-from engagement_analytics.experiments import stats
+from engagement_analytics.domains.experiments import stats
 
 
 @pytest.fixture

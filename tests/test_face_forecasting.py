@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from engagement_analytics.face.forecasting import (
+from engagement_analytics.domains.face.forecasting import (
     BACKTEST_DTYPES,
     FALLBACK_NAME,
     FORECAST_DTYPES,

@@ -16,8 +16,8 @@ import pandas as pd
 import pytest
 from sklearn.metrics import adjusted_rand_score
 
-from engagement_analytics.generator import generate
-from engagement_analytics.warehouse import PROJECT_DIR
+from engagement_analytics.tooling.generator import generate
+from engagement_analytics.tooling.warehouse import PROJECT_DIR
 from tests.conftest import build_warehouse
 
 FACE_FILES = ("user_facial_data.parquet", "user_expressions.parquet", "product_interactions.parquet")

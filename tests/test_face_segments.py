@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from sklearn.metrics import adjusted_rand_score
 
-from engagement_analytics.face.segments import (
+from engagement_analytics.domains.face.segments import (
     SEGMENT_DTYPES,
     cluster_profiles,
     segment_label,

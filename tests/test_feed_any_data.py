@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from engagement_analytics.generator import CONTRACT_FILES, generate
+from engagement_analytics.tooling.generator import CONTRACT_FILES, generate
 from tests.conftest import build_paths, build_warehouse
 
 FEED_FILES = ("users.parquet", "videos.parquet", "interactions.parquet")

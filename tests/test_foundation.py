@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from engagement_analytics.generator import CONTRACT_FILES, generate
+from engagement_analytics.tooling.generator import CONTRACT_FILES, generate
 from tests.conftest import BuiltWarehouse, build_warehouse
 
 STAGING_MODELS = {
@@ -251,7 +251,7 @@ def test_each_quarantine_reason_fires_on_a_crafted_file(crafted_build, file_name
 
 
 def test_build_command_passes_every_later_argument_to_dbt(monkeypatch: pytest.MonkeyPatch):
-    from engagement_analytics import cli, warehouse
+    from engagement_analytics.tooling import cli, warehouse
 
     received: list[list[str]] = []
     monkeypatch.setattr(warehouse, "build", lambda dbt_args=None: received.append(dbt_args) or 0)
@@ -261,7 +261,7 @@ def test_build_command_passes_every_later_argument_to_dbt(monkeypatch: pytest.Mo
 
 
 def test_default_data_is_regenerated_when_the_generator_changes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    from engagement_analytics import warehouse
+    from engagement_analytics.tooling import warehouse
 
     monkeypatch.setattr(warehouse, "DEFAULT_RAW_DIR", tmp_path / "default")
     calls: list[tuple[float, int]] = []
@@ -271,7 +271,7 @@ def test_default_data_is_regenerated_when_the_generator_changes(tmp_path: Path, 
         (out / "truth.json").write_text("{}")
         calls.append((scale, seed))
 
-    monkeypatch.setattr("engagement_analytics.generator.generate", fake_generate)
+    monkeypatch.setattr("engagement_analytics.tooling.generator.generate", fake_generate)
     warehouse.ensure_default_data(0.02, 42)
     warehouse.ensure_default_data(0.02, 42)
     assert calls == [(0.02, 42)]
@@ -284,7 +284,7 @@ def test_benchmark_measurement_reports_the_commands_own_peak_memory():
     import os
     import sys
 
-    from engagement_analytics.benchmarking import run_child
+    from engagement_analytics.tooling.benchmarking import run_child
 
     seconds, peak_mib = run_child([sys.executable, "-c", "block = bytearray(200 * 1024 * 1024)"], dict(os.environ))
     assert seconds > 0
@@ -353,7 +353,7 @@ def test_make_build_reads_a_foreign_folder_and_leaves_it_untouched(warehouse: Bu
 def test_every_documented_quarantine_reason_fires_on_a_crafted_file():
     import re
 
-    from engagement_analytics.warehouse import PROJECT_DIR
+    from engagement_analytics.tooling.warehouse import PROJECT_DIR
 
     docs = (PROJECT_DIR / "models" / "staging" / "_staging__docs.md").read_text()
     block = docs.split("{% docs quarantine_reason %}")[1].split("{% enddocs %}")[0]

@@ -9,8 +9,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from engagement_analytics.contract import CONTRACT, check_folder
-from engagement_analytics.warehouse import PROJECT_DIR, staging_path
+from engagement_analytics.tooling.contract import CONTRACT, check_folder
+from engagement_analytics.tooling.warehouse import PROJECT_DIR, staging_path
 from tests.conftest import PublishedBuild, publishing_build
 
 

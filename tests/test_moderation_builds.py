@@ -13,8 +13,8 @@ import duckdb
 import pandas as pd
 import pytest
 
-from engagement_analytics.report import render
-from engagement_analytics.warehouse import BuildPaths, run_dbt
+from engagement_analytics.tooling.report import render
+from engagement_analytics.tooling.warehouse import BuildPaths, run_dbt
 from tests.conftest import build_paths
 
 HEADER = ["claim_status", "video_id", "video_duration_sec", "video_transcription_text", "verified_status",

@@ -1,4 +1,4 @@
-"""The moderation helpers (engagement_analytics/moderation) on hand-made frames and on a synthetic
+"""The moderation helpers (engagement_analytics/domains/moderation) on hand-made frames and on a synthetic
 claims file written by the generator in the published layout, checked against scipy/sklearn or
 hand computations."""
 
@@ -12,16 +12,16 @@ import pytest
 from scipy import stats
 from sklearn.metrics import f1_score, precision_score, recall_score
 
-from engagement_analytics.generator.claims import write_claims
-from engagement_analytics.generator.common import rng_for
-from engagement_analytics.moderation import claims_classifier as cc
-from engagement_analytics.moderation.features import (engagement_rates, transcription_opener,
+from engagement_analytics.tooling.generator.claims import write_claims
+from engagement_analytics.tooling.generator.common import rng_for
+from engagement_analytics.domains.moderation import claims_classifier as cc
+from engagement_analytics.domains.moderation.features import (engagement_rates, transcription_opener,
                                                       variance_inflation_factors)
-from engagement_analytics.moderation.leakage import best_category_rule, best_threshold_rule, leakage_audit
-from engagement_analytics.moderation.metrics import METRIC_COLUMNS, metric_frame, metric_row
-from engagement_analytics.moderation.verified_status import (f1_threshold, fit_verified_status_model,
+from engagement_analytics.domains.moderation.leakage import best_category_rule, best_threshold_rule, leakage_audit
+from engagement_analytics.domains.ml_metrics import METRIC_COLUMNS, metric_frame, metric_row
+from engagement_analytics.domains.moderation.verified_status import (f1_threshold, fit_verified_status_model,
                                                              verified_status_design)
-from engagement_analytics.moderation.view_count_test import compare_groups, mann_whitney_u_test, welch_t_test
+from engagement_analytics.domains.moderation.group_comparison import compare_groups, mann_whitney_u_test, welch_t_test
 
 COUNTS = ["view_count", "like_count", "share_count", "download_count", "comment_count"]
 

@@ -9,10 +9,10 @@ import duckdb
 import pandas as pd
 import pytest
 
-from engagement_analytics import warehouse
-from engagement_analytics.cli import main
-from engagement_analytics.generator.writer import CONTRACT_FILES
-from engagement_analytics.importers.movielens import convert, import_movielens
+from engagement_analytics.tooling import warehouse
+from engagement_analytics.tooling.cli import main
+from engagement_analytics.tooling.generator.writer import CONTRACT_FILES
+from engagement_analytics.tooling.importers.movielens import convert, import_movielens
 from tests.conftest import build_paths
 from tests.test_feed_any_data import (FeedBuild, assert_drops_match, assert_lists_are_complete_and_unwatched,
                                       build_feed, fan_watch_months, read_raw)

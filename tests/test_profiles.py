@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 import pytest
 
-from engagement_analytics.generator import PROFILES, generate
+from engagement_analytics.tooling.generator import PROFILES, generate
 from tests import planted_truth as pt
 from tests.conftest import TEST_SEED, BuiltWarehouse, build_paths, build_warehouse
 
@@ -354,7 +354,7 @@ def test_generate_defaults_to_the_default_profile(generated: dict, tmp_path):
 def test_profiles_reject_conventions_the_generator_cannot_plant():
     import datetime as dt
 
-    from engagement_analytics.generator.profiles import Arm, ExperimentDesign, GeneratorProfile, IdRange
+    from engagement_analytics.tooling.generator.profiles import Arm, ExperimentDesign, GeneratorProfile, IdRange
 
     with pytest.raises(ValueError):
         GeneratorProfile(months=1)

@@ -16,8 +16,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from engagement_analytics import warehouse
-from engagement_analytics.warehouse import build, staging_path
+from engagement_analytics.tooling import warehouse
+from engagement_analytics.tooling.warehouse import build, staging_path
 from tests.conftest import copy_contract_files
 
 SELECTION = ["--select", "+stg_feed__users", "--indirect-selection", "cautious"]

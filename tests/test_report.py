@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import precision_recall_curve
 
-from engagement_analytics.report import (SECTIONS, Reader, improvement_over_baseline, model_baselines, moderation,
+from engagement_analytics.tooling.report import (SECTIONS, Reader, improvement_over_baseline, model_baselines, moderation,
                                          precision_recall, render, render_report)
 from tests.conftest import BuiltWarehouse
 from tests.test_docs_coverage import docs_artifacts  # noqa: F401  (the session fixture)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from engagement_analytics.warehouse import PROJECT_DIR, dbt_environment
+from engagement_analytics.tooling.warehouse import PROJECT_DIR, dbt_environment
 from tests.conftest import BuiltWarehouse
 
 

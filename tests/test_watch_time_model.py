@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from sklearn.metrics import mean_absolute_error, mean_squared_error, r2_score
 
-from engagement_analytics.feed import watch_time as wt
+from engagement_analytics.domains.feed import watch_time as wt
 from tests.conftest import BuiltWarehouse
 
 # ---------------------------------------------------------------------------------------------

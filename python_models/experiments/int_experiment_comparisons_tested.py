@@ -1,10 +1,10 @@
 """Every treatment arm of every experiment against its control, metric by metric: Welch t-test,
 CUPED, the sample-ratio chi-square over all arms and power (logic in
-engagement_analytics.experiments.stats)."""
+engagement_analytics.domains.experiments.stats)."""
 
 import json
 
-from engagement_analytics.experiments.stats import (
+from engagement_analytics.domains.experiments.stats import (
     ARM_COLUMNS,
     EXPERIMENT_COLUMNS,
     USER_METRIC_COLUMNS,

@@ -1,10 +1,10 @@
 """Rolling-origin backtest of the interaction-time model and its two baselines: one row per model
 and horizon day.
 
-The logic lives in engagement_analytics.face.forecasting; this model reads, calls and returns.
+The logic lives in engagement_analytics.domains.face.forecasting; this model reads, calls and returns.
 """
 
-from engagement_analytics.face.forecasting import ModelParams, backtest, panel_from_sessions
+from engagement_analytics.domains.face.forecasting import ModelParams, backtest, panel_from_sessions
 
 
 def model(dbt, session):

@@ -1,9 +1,9 @@
 """Daily interaction time forecast per user and product: one row per series and forecast date.
 
-The logic lives in engagement_analytics.face.forecasting; this model reads, calls and returns.
+The logic lives in engagement_analytics.domains.face.forecasting; this model reads, calls and returns.
 """
 
-from engagement_analytics.face.forecasting import ModelParams, forecast_panel, panel_from_sessions
+from engagement_analytics.domains.face.forecasting import ModelParams, forecast_panel, panel_from_sessions
 
 
 def model(dbt, session):

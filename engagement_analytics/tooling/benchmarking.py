@@ -7,7 +7,7 @@ import sys
 import time
 from pathlib import Path
 
-from engagement_analytics.warehouse import PROJECT_DIR
+from engagement_analytics.tooling.warehouse import PROJECT_DIR
 
 # A tiny parent that runs the command and reports the peak resident memory of its children,
 # so each measurement sees only that command (dbt with DuckDB and Python models in-process).

@@ -24,10 +24,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .common import Window
-from .face import AnimojiPlan
-from .feed import SpotlightPlan
-from .profiles import DEFAULT_PROFILE, ExperimentDesign, GeneratorProfile
+from engagement_analytics.tooling.generator.common import Window
+from engagement_analytics.tooling.generator.face import AnimojiPlan
+from engagement_analytics.tooling.generator.feed import SpotlightPlan
+from engagement_analytics.tooling.generator.profiles import DEFAULT_PROFILE, ExperimentDesign, GeneratorProfile
 
 EXPERIMENTS_HEADER = ["experiment_id", "surface", "start_date", "end_date", "control_variant", "treatment_share"]
 # Optional column declaring the arms: ``variant:planned_share`` pairs separated by ``|``.

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .features import COUNT_COLUMNS, transcription_opener
+from engagement_analytics.domains.moderation.features import COUNT_COLUMNS, transcription_opener
 
 AUDIT_COLUMNS = ["feature", "feature_kind", "best_rule", "accuracy", "distinct_values", "videos", "is_leaky"]
 AUDIT_DTYPES = {"feature": "str", "feature_kind": "str", "best_rule": "str", "accuracy": "float64",

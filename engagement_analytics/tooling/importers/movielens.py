@@ -33,8 +33,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from engagement_analytics.generator.common import write_parquet
-from engagement_analytics.generator.writer import CONTRACT_FILES
+from engagement_analytics.tooling.generator.common import write_parquet
+from engagement_analytics.tooling.generator.writer import CONTRACT_FILES
 
 FEED_FILES = ("users.parquet", "videos.parquet", "interactions.parquet")
 NO_GENRE = "unknown"

@@ -20,8 +20,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .common import SECONDS_PER_DAY, SF1_FACE_USERS, Window, scaled
-from .profiles import DEFAULT_EXPRESSION_LABELS, DEFAULT_PROFILE, GeneratorProfile
+from engagement_analytics.tooling.generator.common import SECONDS_PER_DAY, SF1_FACE_USERS, Window, scaled
+from engagement_analytics.tooling.generator.profiles import DEFAULT_EXPRESSION_LABELS, DEFAULT_PROFILE, GeneratorProfile
 
 N_LANDMARKS = 68
 # The six expression kinds the profiles mix, named as the default data writes them.

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .common import SF1_CLAIMS, scaled, write_csv
+from engagement_analytics.tooling.generator.common import SF1_CLAIMS, scaled, write_csv
 
 CLAIMS_HEADER = [
     "#", "claim_status", "video_id", "video_duration_sec", "video_transcription_text", "verified_status",

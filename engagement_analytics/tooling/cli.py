@@ -6,11 +6,11 @@ import argparse
 import sys
 from pathlib import Path
 
-from engagement_analytics.warehouse import DEFAULT_SCALE, DEFAULT_SEED
+from engagement_analytics.tooling.warehouse import DEFAULT_SCALE, DEFAULT_SEED
 
 
 def _generate(args: argparse.Namespace) -> int:
-    from engagement_analytics.generator import generate, get_profile
+    from engagement_analytics.tooling.generator import generate, get_profile
 
     try:
         get_profile(args.profile)
@@ -24,13 +24,13 @@ def _generate(args: argparse.Namespace) -> int:
 
 
 def _docs(args: argparse.Namespace) -> int:
-    from engagement_analytics.warehouse import docs
+    from engagement_analytics.tooling.warehouse import docs
 
     return docs(Path(args.out))
 
 
 def _report(args: argparse.Namespace) -> int:
-    from engagement_analytics.report import render_report
+    from engagement_analytics.tooling.report import render_report
 
     return render_report(Path(args.out))
 
@@ -38,8 +38,8 @@ def _report(args: argparse.Namespace) -> int:
 def _answers(args: argparse.Namespace) -> int:
     import os
 
-    from engagement_analytics.answer_book import write_answers
-    from engagement_analytics.warehouse import resolve_paths
+    from engagement_analytics.tooling.answer_book import write_answers
+    from engagement_analytics.tooling.warehouse import resolve_paths
 
     if os.environ.get("WAREHOUSE_RAW_DIR"):
         print("the answer book quotes the embedded default data: unset WAREHOUSE_RAW_DIR", file=sys.stderr)
@@ -50,7 +50,7 @@ def _answers(args: argparse.Namespace) -> int:
 
 
 def _check_contract(args: argparse.Namespace) -> int:
-    from engagement_analytics.warehouse import CONTRACT_ERROR, check_contract, resolve_paths
+    from engagement_analytics.tooling.warehouse import CONTRACT_ERROR, check_contract, resolve_paths
 
     raw_dir = Path(args.raw_dir).resolve() if args.raw_dir else resolve_paths().raw_dir
     checked = check_contract(raw_dir)
@@ -61,7 +61,7 @@ def _check_contract(args: argparse.Namespace) -> int:
 
 
 def _import_movielens(args: argparse.Namespace) -> int:
-    from engagement_analytics.importers.movielens import import_movielens
+    from engagement_analytics.tooling.importers.movielens import import_movielens
 
     counts = import_movielens(Path(args.source), Path(args.out))
     print(f"wrote {', '.join(f'{name} ({rows:,} rows)' for name, rows in counts.items())} to {args.out}")
@@ -116,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["build"] and argv[1:2] not in (["-h"], ["--help"]):
         # Everything after `build` belongs to dbt, options included (`build --select marts.feed`).
-        from engagement_analytics.warehouse import build
+        from engagement_analytics.tooling.warehouse import build
 
         return build(argv[1:])
     args = build_parser().parse_args(argv)

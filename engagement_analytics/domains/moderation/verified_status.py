@@ -20,9 +20,9 @@ from sklearn.metrics import (average_precision_score, brier_score_loss, f1_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from .features import ban_indicators, engagement_rates, log_counts, variance_inflation_factors
-from .metrics import has_both_classes, metric_frame, metric_row
-from .splits import seeded_split
+from engagement_analytics.domains.moderation.features import ban_indicators, engagement_rates, log_counts, variance_inflation_factors
+from engagement_analytics.domains.ml_metrics import has_both_classes, metric_frame, metric_row
+from engagement_analytics.domains.moderation.splits import seeded_split
 
 MODEL_NAME = "verified_status_logistic"
 COEFFICIENT_DTYPES = {"feature": "str", "coefficient": "float64", "odds_ratio": "float64",

@@ -17,8 +17,8 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from engagement_analytics.moderation.metrics import baseline_verdict
-from engagement_analytics.report.svg import (MUTED, PALETTE, Marker, Series, bar_chart, empty_chart, interval_chart,
+from engagement_analytics.domains.ml_metrics import baseline_verdict
+from engagement_analytics.tooling.report.svg import (MUTED, PALETTE, Marker, Series, bar_chart, empty_chart, interval_chart,
                                              xy_chart)
 
 
@@ -356,7 +356,7 @@ def render(con: duckdb.DuckDBPyConnection, source: str) -> tuple[str, dict[str, 
 
 def render_report(out_dir: Path, warehouse_db: Path | None = None) -> int:
     """`make report`: write out_dir/index.html from the published warehouse."""
-    from engagement_analytics.warehouse import resolve_paths
+    from engagement_analytics.tooling.warehouse import resolve_paths
 
     db = Path(warehouse_db or resolve_paths().warehouse_db)
     if not db.exists():

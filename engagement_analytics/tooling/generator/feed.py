@@ -19,8 +19,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .common import SECONDS_PER_DAY, SF1_FEED_USERS, SF1_INTERACTIONS, SF1_VIDEOS, Window, scaled
-from .profiles import DEFAULT_PROFILE, GeneratorProfile
+from engagement_analytics.tooling.generator.common import SECONDS_PER_DAY, SF1_FEED_USERS, SF1_INTERACTIONS, SF1_VIDEOS, Window, scaled
+from engagement_analytics.tooling.generator.profiles import DEFAULT_PROFILE, GeneratorProfile
 
 GENRES = ["comedy", "music", "dance", "sports", "gaming", "food", "travel", "education", "fashion", "pets"]
 GENRE_WEIGHTS = np.array([0.14, 0.13, 0.12, 0.11, 0.10, 0.10, 0.09, 0.08, 0.07, 0.06])

@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from engagement_analytics.contract import FolderCheck
+    from engagement_analytics.tooling.contract import FolderCheck
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
+PROJECT_DIR = Path(__file__).resolve().parents[2]
 DEFAULT_RAW_DIR = PROJECT_DIR / "data" / "raw" / "default"
 DEFAULT_SCALE = 0.02
 DEFAULT_SEED = 42
@@ -53,7 +53,7 @@ def generator_digest(scale: float, seed: int) -> str:
 
 def ensure_default_data(scale: float = DEFAULT_SCALE, seed: int = DEFAULT_SEED) -> Path:
     """Generate the embedded default dataset; later builds reuse it until the generator changes."""
-    from engagement_analytics.generator import generate
+    from engagement_analytics.tooling.generator import generate
 
     marker = DEFAULT_RAW_DIR / ".generator-digest"
     expected = generator_digest(scale, seed)
@@ -159,7 +159,7 @@ CONTRACT_ERROR = 2
 def check_contract(raw_dir: Path) -> FolderCheck:
     """Check the raw folder against the contract and print what will be built: the domains
     found, the ones skipped and why, and one line per problem (errors on stderr)."""
-    from engagement_analytics.contract import check_folder
+    from engagement_analytics.tooling.contract import check_folder
 
     checked = check_folder(raw_dir)
     print(checked.summary())
@@ -217,7 +217,7 @@ DEFAULT_SITE_DIR = PROJECT_DIR / "site"
 def present_domains(raw_dir: Path) -> dict[str, str]:
     """WAREHOUSE_DOMAINS for dbt commands that read a warehouse built from ``raw_dir``: the
     domains whose files are present (nothing, so every domain, when the folder is absent)."""
-    from engagement_analytics.contract import check_folder
+    from engagement_analytics.tooling.contract import check_folder
 
     domains = check_folder(raw_dir).domains if raw_dir.is_dir() else []
     return {"WAREHOUSE_DOMAINS": ",".join(domains)} if domains else {}

@@ -7,12 +7,12 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from .claims import write_claims
-from .common import rng_for, write_csv, write_parquet
-from .experiments import ARMS_COLUMN, EXPERIMENTS_HEADER, plan_experiments
-from .face import face_user_count, generate_face
-from .feed import feed_sizes, generate_feed
-from .profiles import DEFAULT_PROFILE, GeneratorProfile, get_profile
+from engagement_analytics.tooling.generator.claims import write_claims
+from engagement_analytics.tooling.generator.common import rng_for, write_csv, write_parquet
+from engagement_analytics.tooling.generator.experiments import ARMS_COLUMN, EXPERIMENTS_HEADER, plan_experiments
+from engagement_analytics.tooling.generator.face import face_user_count, generate_face
+from engagement_analytics.tooling.generator.feed import feed_sizes, generate_feed
+from engagement_analytics.tooling.generator.profiles import DEFAULT_PROFILE, GeneratorProfile, get_profile
 
 # File name -> contract column types (CSV files are described by their header).
 CONTRACT_FILES: dict[str, dict[str, str]] = {

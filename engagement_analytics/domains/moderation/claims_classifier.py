@@ -23,9 +23,9 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
-from .features import ban_indicators, engagement_rates, log_counts
-from .metrics import has_both_classes, metric_frame, metric_row
-from .splits import seeded_split
+from engagement_analytics.domains.moderation.features import ban_indicators, engagement_rates, log_counts
+from engagement_analytics.domains.ml_metrics import has_both_classes, metric_frame, metric_row
+from engagement_analytics.domains.moderation.splits import seeded_split
 
 CANDIDATES = ["engagement", "text", "both"]  # also the tie-break order: simpler first
 CALIBRATION_FOLDS = 3  # Platt scaling has two parameters; three folds keep a fit under 10 s of CPU at SF1
