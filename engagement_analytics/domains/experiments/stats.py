@@ -7,6 +7,7 @@ decision rules read a null p-value as "not significant".
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass
 
@@ -261,6 +262,12 @@ def comparison_frame(rows: list[dict]) -> pd.DataFrame:
     """The comparison rows as a frame with COMPARISON_DTYPES, also when there are none."""
     frame = pd.DataFrame(rows, columns=COMPARISON_COLUMNS)
     return frame.astype(COMPARISON_DTYPES)
+
+
+def surface_metrics(config_value: str) -> dict[str, list[str]]:
+    """The metrics measured per surface ({"feed": [...], "face": [...]}) from the comparison
+    model's ``experiment_metrics`` config: the ``experiment_surface_metrics`` var as JSON."""
+    return json.loads(config_value)
 
 
 def compare_experiments(user_metrics: pd.DataFrame, arms: pd.DataFrame, experiments: pd.DataFrame,
