@@ -20,7 +20,7 @@ from engagement_analytics.tooling.answer_book import (
     stale_figures,
 )
 from engagement_analytics.tooling.generator import generate
-from engagement_analytics.domains.ml_metrics import verdict_sentence
+from engagement_analytics.tooling.verdicts import verdict_sentence
 from engagement_analytics.tooling.warehouse import DEFAULT_SCALE, DEFAULT_SEED
 from tests.conftest import BuiltWarehouse, build_paths, build_warehouse
 

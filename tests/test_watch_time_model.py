@@ -9,6 +9,7 @@ import pytest
 from sklearn.metrics import mean_absolute_error, mean_squared_error, r2_score
 
 from engagement_analytics.domains.feed import watch_time as wt
+from engagement_analytics.domains.ml_metrics import METRIC_COLUMNS, METRIC_DTYPES
 from tests.conftest import BuiltWarehouse
 
 # ---------------------------------------------------------------------------------------------
@@ -91,8 +92,8 @@ def test_scoring_and_metrics_on_no_interactions_are_typed_and_empty():
     scored = wt.score_interactions(features, wt.WatchTimeParams())
     assert scored.empty and scored.dtypes.astype(str).to_dict() == wt.SCORED_DTYPES
     metrics = wt.metrics_frame(scored)
-    assert metrics.empty and list(metrics.columns) == wt.METRIC_COLUMNS
-    assert metrics.dtypes.astype(str).to_dict() == wt.METRIC_DTYPES
+    assert metrics.empty and list(metrics.columns) == METRIC_COLUMNS
+    assert metrics.dtypes.astype(str).to_dict() == METRIC_DTYPES
 
 
 @pytest.mark.parametrize("rows", [1, 2, 5])

@@ -17,6 +17,8 @@ from sklearn.ensemble import HistGradientBoostingRegressor
 from sklearn.preprocessing import OrdinalEncoder
 from threadpoolctl import threadpool_limits
 
+from engagement_analytics.domains.ml_metrics import metric_frame, metric_row
+
 MODEL_NAME = "watch_time_gradient_boosting"
 # The per-genre mean gets its own metric rows, read against the global mean, so the shared
 # metrics table (one row per model, split and metric) shows all three predictors.
@@ -37,11 +39,8 @@ DATASET_TYPES = ("train", "validation", "test")
 GLOBAL_MEAN_BASELINE = "global_mean"
 GENRE_MEAN_BASELINE = "genre_mean"
 METRICS = ("mae", "rmse", "r2")
-METRIC_COLUMNS = ["model_name", "dataset_type", "metric", "value", "baseline_name", "baseline_value"]
-# Column types of what the two dbt Python models return, so that an empty input still gives a
-# typed (empty) table: ids stay 64-bit integers, text stays text.
-METRIC_DTYPES = {"model_name": "str", "dataset_type": "str", "metric": "str", "value": "float64",
-                 "baseline_name": "str", "baseline_value": "float64"}
+# Column types of the scored interactions, so that an empty input still gives a typed (empty)
+# table: ids stay 64-bit integers, text stays text.
 SCORED_DTYPES = {"interaction_id": "int64", "dataset_type": "str", TARGET: "float64",
                  "predicted_watch_time_seconds": "float64",
                  f"{GLOBAL_MEAN_BASELINE}_prediction": "float64", f"{GENRE_MEAN_BASELINE}_prediction": "float64"}
@@ -258,7 +257,7 @@ def metrics_frame(scored: pd.DataFrame) -> pd.DataFrame:
     and metric: the model read against the stronger baseline (genre_mean), the genre mean read
     against the global mean, and the model's row count per split (no baseline). A split without
     rows has no rows here, and neither has R² where it is undefined (every actual value of the
-    split equal); typed as METRIC_DTYPES, also when empty."""
+    split equal); typed as ml_metrics.METRIC_DTYPES, also when empty."""
     comparisons = [
         (MODEL_NAME, "predicted_watch_time_seconds", GENRE_MEAN_BASELINE),
         (GENRE_MEAN_MODEL_NAME, f"{GENRE_MEAN_BASELINE}_prediction", GLOBAL_MEAN_BASELINE),
@@ -273,11 +272,7 @@ def metrics_frame(scored: pd.DataFrame) -> pd.DataFrame:
             model_metrics = regression_metrics(actual, part[column].to_numpy())
             baseline_metrics = regression_metrics(actual, part[f"{baseline}_prediction"].to_numpy())
             for metric in METRICS:
-                if np.isnan(model_metrics[metric]):
-                    continue
-                rows.append((model_name, dataset_type, metric, model_metrics[metric], baseline,
-                             baseline_metrics[metric]))
-        rows.append((MODEL_NAME, dataset_type, "rows", float(len(part)), None, None))
-    if not rows:
-        return empty_frame(METRIC_DTYPES)
-    return pd.DataFrame(rows, columns=METRIC_COLUMNS).astype(METRIC_DTYPES)
+                rows.append(metric_row(model_name, dataset_type, metric, model_metrics[metric], baseline,
+                                       baseline_metrics[metric]))
+        rows.append(metric_row(MODEL_NAME, dataset_type, "rows", len(part)))
+    return metric_frame(rows)

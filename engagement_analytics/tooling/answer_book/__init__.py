@@ -32,7 +32,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from engagement_analytics.domains.ml_metrics import baseline_verdict, verdict_sentence
+from engagement_analytics.tooling.verdicts import verdict_sentence, with_verdicts
 from engagement_analytics.tooling.warehouse import PROJECT_DIR, BuildPaths, published_copy, run_dbt
 
 ANALYSES_DIR = PROJECT_DIR / "analyses"
@@ -103,17 +103,6 @@ def markdown_table(frame: pd.DataFrame, rows: int | None = None) -> str:
     body = ["| " + " | ".join(format_value(v) for v in record) + " |"
             for record in shown.astype(object).itertuples(index=False)]
     return "\n".join([header, rule, *body])
-
-
-def with_verdicts(frame: pd.DataFrame) -> pd.DataFrame:
-    """A metrics result with ``beats_baseline`` in words: a ``verdict`` column in its place."""
-    if not {"beats_baseline", "baseline_name"} <= set(frame.columns):
-        return frame
-    verdicts = [baseline_verdict(beats, baseline)
-                for beats, baseline in zip(frame["beats_baseline"].astype(object), frame["baseline_name"].astype(object))]
-    shown = frame.copy()
-    shown.insert(shown.columns.get_loc("beats_baseline"), "verdict", verdicts)
-    return shown.drop(columns="beats_baseline")
 
 
 def verdict_list(frame: pd.DataFrame, domain: str | None = None) -> str:

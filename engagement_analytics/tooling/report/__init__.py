@@ -17,7 +17,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from engagement_analytics.domains.ml_metrics import baseline_verdict
+from engagement_analytics.tooling.verdicts import baseline_verdict, with_verdicts
 from engagement_analytics.tooling.report.svg import (MUTED, PALETTE, Marker, Series, bar_chart, empty_chart, interval_chart,
                                              xy_chart)
 
@@ -225,15 +225,6 @@ def precision_recall(labels: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray
     precision = true_positives / np.arange(1, len(hits) + 1)
     recall = true_positives / max(hits.sum(), 1.0)
     return precision, recall
-
-
-def with_verdicts(frame: pd.DataFrame) -> pd.DataFrame:
-    """beats_baseline in words ('did not beat genre_mean'), in a verdict column in its place."""
-    shown = frame.copy()
-    verdicts = [baseline_verdict(beats, baseline) for beats, baseline in
-                zip(shown["beats_baseline"].astype(object), shown["baseline_name"].astype(object))]
-    shown.insert(shown.columns.get_loc("beats_baseline"), "verdict", verdicts)
-    return shown.drop(columns="beats_baseline")
 
 
 def moderation(r: Reader) -> str:
