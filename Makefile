@@ -38,13 +38,16 @@ report: $(INSTALLED)
 answers: build
 	$(BIN)/python -m engagement_analytics answers
 
-## Every check: pytest (generates data and builds once), sqlfluff, dbt parse with warnings as errors.
+## Every check: pytest (generates data and builds once), sqlfluff, ruff, dbt parse with warnings as errors.
 test: $(INSTALLED)
 	$(BIN)/python -m pytest
 	$(MAKE) lint parse
 
+## SQL lint (sqlfluff, dbt templater) and Python lint and format check (ruff, configured in pyproject.toml).
 lint: $(INSTALLED)
 	WAREHOUSE_TARGET=lint $(BIN)/sqlfluff lint models analyses tests/data_tests
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 parse: $(INSTALLED)
 	WAREHOUSE_TARGET=lint DBT_TARGET_PATH=target/parse $(DBT) --warn-error parse $(DBT_FLAGS)
