@@ -19,7 +19,6 @@ from pathlib import Path
 from engagement_analytics.tooling.benchmarking import run_child
 
 
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, default=0.02)
@@ -33,23 +32,45 @@ def main() -> int:
     env = dict(os.environ)
     generate_times, generate_peaks, build_times, build_peaks = [], [], [], []
     for run in range(args.runs):
-        seconds, peak = run_child([sys.executable, "-m", "engagement_analytics", "generate", "--quiet",
-                                   "--scale", str(args.scale), "--seed", str(args.seed),
-                                   "--out", str(raw_dir)], env)
+        seconds, peak = run_child(
+            [
+                sys.executable,
+                "-m",
+                "engagement_analytics",
+                "generate",
+                "--quiet",
+                "--scale",
+                str(args.scale),
+                "--seed",
+                str(args.seed),
+                "--out",
+                str(raw_dir),
+            ],
+            env,
+        )
         generate_times.append(seconds)
         generate_peaks.append(peak)
-        build_env = dict(env, WAREHOUSE_RAW_DIR=str(raw_dir), WAREHOUSE_DB=str(work / f"run{run}" / "warehouse.duckdb"),
-                         DBT_TARGET_PATH=str(work / f"run{run}" / "target"), DBT_LOG_PATH=str(work / f"run{run}" / "logs"))
+        build_env = dict(
+            env,
+            WAREHOUSE_RAW_DIR=str(raw_dir),
+            WAREHOUSE_DB=str(work / f"run{run}" / "warehouse.duckdb"),
+            DBT_TARGET_PATH=str(work / f"run{run}" / "target"),
+            DBT_LOG_PATH=str(work / f"run{run}" / "logs"),
+        )
         seconds, peak = run_child([sys.executable, "-m", "engagement_analytics", "build"], build_env)
         build_times.append(seconds)
         build_peaks.append(peak)
 
     print(f"| step | scale | runs | median wall time (s) | peak memory (MiB) |")
     print("|---|---|---|---|---|")
-    print(f"| generate | SF{args.scale:g} | {args.runs} | {statistics.median(generate_times):.1f} | "
-          f"{max(generate_peaks):.0f} |")
-    print(f"| dbt build (whole warehouse) | SF{args.scale:g} | {args.runs} | {statistics.median(build_times):.1f} | "
-          f"{max(build_peaks):.0f} |")
+    print(
+        f"| generate | SF{args.scale:g} | {args.runs} | {statistics.median(generate_times):.1f} | "
+        f"{max(generate_peaks):.0f} |"
+    )
+    print(
+        f"| dbt build (whole warehouse) | SF{args.scale:g} | {args.runs} | {statistics.median(build_times):.1f} | "
+        f"{max(build_peaks):.0f} |"
+    )
     return 0
 
 

@@ -33,13 +33,19 @@ import numpy as np
 import pandas as pd
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
-COVIEW_MODELS = ["int_coview_watches_capped", "int_coview_videos_summarized", "int_coview_pairs_correlated",
-                 "video_coview_neighbors", "video_top_coview_match"]
+COVIEW_MODELS = [
+    "int_coview_watches_capped",
+    "int_coview_videos_summarized",
+    "int_coview_pairs_correlated",
+    "video_coview_neighbors",
+    "video_top_coview_match",
+]
 FEED_FILES = ["users.parquet", "videos.parquet", "interactions.parquet"]
 TIE_TOLERANCE = 1e-9
 
 
 # --- the independent computation ---------------------------------------------------------------
+
 
 def scipy_top_matches(user_ids: np.ndarray, watches: pd.DataFrame, cap: int) -> pd.DataFrame:
     """Top co-view match per video with scipy.sparse, from staging users and interactions.
@@ -88,25 +94,26 @@ def scipy_top_matches(user_ids: np.ndarray, watches: pd.DataFrame, cap: int) -> 
     by_scale = np.lexsort((np.arange(n_videos), scale))
     for position in np.flatnonzero(best["correlation"].to_numpy() <= 0):
         a = int(best.at[position, "row"])
-        partners = set(counts.indices[counts.indptr[a]:counts.indptr[a + 1]].tolist()) | {a}
+        partners = set(counts.indices[counts.indptr[a] : counts.indptr[a + 1]].tolist()) | {a}
         b = next(int(c) for c in by_scale if int(c) not in partners and valid[c])
         candidate = round(-scale[a] * scale[b], 12)
         current = best.at[position, "correlation"]
         if candidate > current or (candidate == current and b < best.at[position, "col"]):
             best.loc[position, ["col", "correlation", "co_viewers"]] = [b, candidate, 0]
 
-    return pd.DataFrame({
-        "video_id": video_ids[best["row"].to_numpy()],
-        "matched_video_id": video_ids[best["col"].to_numpy().astype(np.int64)],
-        "correlation": best["correlation"].to_numpy(dtype=float),
-        "co_viewers": best["co_viewers"].to_numpy(dtype=np.int64),
-    })
+    return pd.DataFrame(
+        {
+            "video_id": video_ids[best["row"].to_numpy()],
+            "matched_video_id": video_ids[best["col"].to_numpy().astype(np.int64)],
+            "correlation": best["correlation"].to_numpy(dtype=float),
+            "co_viewers": best["co_viewers"].to_numpy(dtype=np.int64),
+        }
+    )
 
 
 def compare(dbt_matches: pd.DataFrame, scipy_matches: pd.DataFrame) -> dict[str, int]:
     """Identical matches, matches that differ only inside a floating-point tie, disagreements."""
-    both = dbt_matches.merge(scipy_matches, on="video_id", how="outer", suffixes=("_dbt", "_scipy"),
-                             indicator=True)
+    both = dbt_matches.merge(scipy_matches, on="video_id", how="outer", suffixes=("_dbt", "_scipy"), indicator=True)
     matched = both[both["_merge"] == "both"]
     same = matched["matched_video_id_dbt"] == matched["matched_video_id_scipy"]
     tie = ~same & ((matched["correlation_dbt"] - matched["correlation_scipy"]).abs() <= TIE_TOLERANCE)
@@ -121,14 +128,19 @@ def compare(dbt_matches: pd.DataFrame, scipy_matches: pd.DataFrame) -> dict[str,
 
 # --- running and timing ----------------------------------------------------------------------------
 
+
 def run_child(args: list[str], env: dict[str, str]) -> dict[str, float]:
     """Run a command in a fresh child; wall seconds, CPU seconds and peak RSS (MiB) of that child."""
-    command = [sys.executable, "-c",
-               "import resource, subprocess, sys; "
-               "rc = subprocess.run(sys.argv[1:]).returncode; "
-               "u = resource.getrusage(resource.RUSAGE_CHILDREN); "
-               "print(u.ru_maxrss, u.ru_utime + u.ru_stime, file=sys.stderr); "
-               "sys.exit(rc)", *args]
+    command = [
+        sys.executable,
+        "-c",
+        "import resource, subprocess, sys; "
+        "rc = subprocess.run(sys.argv[1:]).returncode; "
+        "u = resource.getrusage(resource.RUSAGE_CHILDREN); "
+        "print(u.ru_maxrss, u.ru_utime + u.ru_stime, file=sys.stderr); "
+        "sys.exit(rc)",
+        *args,
+    ]
     started = time.perf_counter()
     done = subprocess.run(command, cwd=PROJECT_DIR, env=env, capture_output=True, text=True)
     elapsed = time.perf_counter() - started
@@ -139,8 +151,13 @@ def run_child(args: list[str], env: dict[str, str]) -> dict[str, float]:
 
 
 def dbt(args: list[str], env: dict[str, str]) -> None:
-    done = subprocess.run([str(Path(sys.executable).parent / "dbt"), *args, "--project-dir", "."],
-                          cwd=PROJECT_DIR, env=env, capture_output=True, text=True)
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "dbt"), *args, "--project-dir", "."],
+        cwd=PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     if done.returncode != 0:
         raise SystemExit(f"dbt {' '.join(args)} failed:\n{done.stdout[-4000:]}")
 
@@ -177,7 +194,8 @@ def scipy_child(warehouse: Path, out: Path, cap: int) -> int:
     user_ids = con.execute("select user_id from staging.stg_feed__users").df()["user_id"].to_numpy()
     watches = con.execute(
         "select user_id, video_id, cast(watch_time_seconds as double) as watch_time_seconds "
-        "from staging.stg_feed__interactions").df()
+        "from staging.stg_feed__interactions"
+    ).df()
     con.close()
     started = time.perf_counter()
     matches = scipy_top_matches(user_ids, watches, cap)
@@ -212,23 +230,43 @@ def main() -> int:
             generate_feed_files(args.scale, args.seed, raw_dir)
             print(f"generated feed files in {time.perf_counter() - started:.0f} s", file=sys.stderr)
     warehouse = work / "warehouse.duckdb"
-    env = dict(os.environ, WAREHOUSE_RAW_DIR=str(raw_dir), WAREHOUSE_DB=str(warehouse), WAREHOUSE_TARGET="dev",
-               DBT_TARGET_PATH=str(work / "target"), DBT_LOG_PATH=str(work / "logs"),
-               DBT_SEND_ANONYMOUS_USAGE_STATS="false")
+    env = dict(
+        os.environ,
+        WAREHOUSE_RAW_DIR=str(raw_dir),
+        WAREHOUSE_DB=str(warehouse),
+        WAREHOUSE_TARGET="dev",
+        DBT_TARGET_PATH=str(work / "target"),
+        DBT_LOG_PATH=str(work / "logs"),
+        DBT_SEND_ANONYMOUS_USAGE_STATS="false",
+    )
     env["DBT_PROFILES_DIR"] = str(write_profiles(work, args.memory_limit))
     vars_arg = ["--vars", json.dumps({"coview_max_videos_per_user": args.cap})]
     dbt(["seed"], env)
     dbt(["run", "-s", "+stg_feed__users", "+stg_feed__videos", "+stg_feed__interactions"], env)
     con = duckdb.connect(str(warehouse), read_only=True)
-    sizes = con.execute("select (select count(*) from staging.stg_feed__users), "
-                        "(select count(*) from staging.stg_feed__videos), "
-                        "(select count(*) from staging.stg_feed__interactions)").fetchall()[0]
+    sizes = con.execute(
+        "select (select count(*) from staging.stg_feed__users), "
+        "(select count(*) from staging.stg_feed__videos), "
+        "(select count(*) from staging.stg_feed__interactions)"
+    ).fetchall()[0]
     con.close()
 
     runs, model_seconds = [], []
     for _ in range(args.runs):
-        runs.append(run_child([str(Path(sys.executable).parent / "dbt"), "run", "-s", *COVIEW_MODELS, *vars_arg,
-                               "--project-dir", "."], env))
+        runs.append(
+            run_child(
+                [
+                    str(Path(sys.executable).parent / "dbt"),
+                    "run",
+                    "-s",
+                    *COVIEW_MODELS,
+                    *vars_arg,
+                    "--project-dir",
+                    ".",
+                ],
+                env,
+            )
+        )
         results = json.loads((work / "target" / "run_results.json").read_text())["results"]
         model_seconds.append(sum(r["execution_time"] for r in results))
     con = duckdb.connect(str(warehouse), read_only=True)
@@ -236,26 +274,48 @@ def main() -> int:
     pair_count = con.execute("select count(*) from marts.video_coview_neighbors").fetchall()[0][0]
     con.close()
 
-    print(f"\nCo-view benchmark, {label}: {sizes[0]:,} users, {sizes[1]:,} videos, {sizes[2]:,} interactions; "
-          f"cap {args.cap}; DuckDB memory_limit {args.memory_limit or 'default'}; {os.cpu_count()} CPUs visible, load average {os.getloadavg()[0]:.1f} at the end\n")
-    print("| computation | runs | median models' time (s) | median wall incl. start-up (s) | CPU (s) "
-          "| peak memory (MiB) |")
+    print(
+        f"\nCo-view benchmark, {label}: {sizes[0]:,} users, {sizes[1]:,} videos, {sizes[2]:,} interactions; "
+        f"cap {args.cap}; DuckDB memory_limit {args.memory_limit or 'default'}; {os.cpu_count()} CPUs visible, load average {os.getloadavg()[0]:.1f} at the end\n"
+    )
+    print(
+        "| computation | runs | median models' time (s) | median wall incl. start-up (s) | CPU (s) "
+        "| peak memory (MiB) |"
+    )
     print("|---|---|---|---|---|---|")
-    print(f"| dbt co-view models (DuckDB, 2 threads) | {args.runs} | {statistics.median(model_seconds):.1f} | "
-          f"{statistics.median(r['wall'] for r in runs):.1f} | {statistics.median(r['cpu'] for r in runs):.1f} | "
-          f"{max(r['peak_mib'] for r in runs):.0f} |")
+    print(
+        f"| dbt co-view models (DuckDB, 2 threads) | {args.runs} | {statistics.median(model_seconds):.1f} | "
+        f"{statistics.median(r['wall'] for r in runs):.1f} | {statistics.median(r['cpu'] for r in runs):.1f} | "
+        f"{max(r['peak_mib'] for r in runs):.0f} |"
+    )
     if not args.skip_scipy:
         scipy_runs, out = [], work / "scipy_matches.parquet"
         for _ in range(args.runs):
-            scipy_runs.append(run_child([sys.executable, str(Path(__file__).resolve()), "--cap", str(args.cap),
-                                         "--scipy-child", str(warehouse), str(out)], env))
-        print(f"| scipy.sparse XᵀX + per-row arg-max (incl. reading staging) | {args.runs} | – | "
-              f"{statistics.median(r['wall'] for r in scipy_runs):.1f} | "
-              f"{statistics.median(r['cpu'] for r in scipy_runs):.1f} | {max(r['peak_mib'] for r in scipy_runs):.0f} |")
+            scipy_runs.append(
+                run_child(
+                    [
+                        sys.executable,
+                        str(Path(__file__).resolve()),
+                        "--cap",
+                        str(args.cap),
+                        "--scipy-child",
+                        str(warehouse),
+                        str(out),
+                    ],
+                    env,
+                )
+            )
+        print(
+            f"| scipy.sparse XᵀX + per-row arg-max (incl. reading staging) | {args.runs} | – | "
+            f"{statistics.median(r['wall'] for r in scipy_runs):.1f} | "
+            f"{statistics.median(r['cpu'] for r in scipy_runs):.1f} | {max(r['peak_mib'] for r in scipy_runs):.0f} |"
+        )
         agreement = compare(dbt_matches, duckdb.read_parquet(str(out)).df())
-        print(f"\nTop matches: dbt {agreement['videos_dbt']:,} videos, scipy {agreement['videos_scipy']:,}; "
-              f"identical {agreement['identical']:,}, differing only inside a tie (|Δr| <= {TIE_TOLERANCE:g}) "
-              f"{agreement['tie_only']:,}, disagreeing {agreement['disagree']:,}.")
+        print(
+            f"\nTop matches: dbt {agreement['videos_dbt']:,} videos, scipy {agreement['videos_scipy']:,}; "
+            f"identical {agreement['identical']:,}, differing only inside a tie (|Δr| <= {TIE_TOLERANCE:g}) "
+            f"{agreement['tie_only']:,}, disagreeing {agreement['disagree']:,}."
+        )
     print(f"video_coview_neighbors rows: {pair_count:,}")
     return 0
 

@@ -40,14 +40,34 @@ def main() -> int:
     work = Path(args.work)
     raw_dir = Path(args.raw) if args.raw else work / f"raw-sf{args.scale:g}"
     if not args.raw:
-        run_child([sys.executable, "-m", "engagement_analytics", "generate", "--quiet", "--scale", str(args.scale),
-                   "--seed", str(args.seed), "--out", str(raw_dir)], dict(os.environ))
-    env = dict(os.environ, WAREHOUSE_RAW_DIR=str(raw_dir), WAREHOUSE_DB=str(work / "warehouse.duckdb"),
-               DBT_TARGET_PATH=str(work / "target"), DBT_LOG_PATH=str(work / "logs"))
+        run_child(
+            [
+                sys.executable,
+                "-m",
+                "engagement_analytics",
+                "generate",
+                "--quiet",
+                "--scale",
+                str(args.scale),
+                "--seed",
+                str(args.seed),
+                "--out",
+                str(raw_dir),
+            ],
+            dict(os.environ),
+        )
+    env = dict(
+        os.environ,
+        WAREHOUSE_RAW_DIR=str(raw_dir),
+        WAREHOUSE_DB=str(work / "warehouse.duckdb"),
+        DBT_TARGET_PATH=str(work / "target"),
+        DBT_LOG_PATH=str(work / "logs"),
+    )
     dbt = [str(Path(sys.executable).parent / "dbt")]
     flags = ["--profiles-dir", str(PROJECT_DIR), "--project-dir", str(PROJECT_DIR)]
-    run_child([*dbt, "build", *flags, "-s", *UPSTREAM.split(), "--resource-type", "seed", "--resource-type", "model"],
-              env)
+    run_child(
+        [*dbt, "build", *flags, "-s", *UPSTREAM.split(), "--resource-type", "seed", "--resource-type", "model"], env
+    )
 
     walls, peaks, per_model = [], [], {}
     for _ in range(args.runs):
@@ -58,15 +78,20 @@ def main() -> int:
         for result in results:
             per_model.setdefault(result["unique_id"].split(".")[-1], []).append(result["execution_time"])
 
-    rows = {"feed interactions": "select count(*) from staging.stg_feed__interactions",
-            "face landmark rows": "select count(*) from staging.stg_face__facial_landmarks",
-            "assigned users": "select count(*) from staging.stg_experiments__assignments"}
+    rows = {
+        "feed interactions": "select count(*) from staging.stg_feed__interactions",
+        "face landmark rows": "select count(*) from staging.stg_face__facial_landmarks",
+        "assigned users": "select count(*) from staging.stg_experiments__assignments",
+    }
     import duckdb
+
     con = duckdb.connect(str(work / "warehouse.duckdb"), read_only=True)
     sizes = {name: con.execute(sql).fetchall()[0][0] for name, sql in rows.items()}
     con.close()
-    print(f"Experiment models on {raw_dir} ({', '.join(f'{v:,} {k}' for k, v in sizes.items())}), "
-          f"median of {args.runs} runs:\n")
+    print(
+        f"Experiment models on {raw_dir} ({', '.join(f'{v:,} {k}' for k, v in sizes.items())}), "
+        f"median of {args.runs} runs:\n"
+    )
     print("| model | seconds |\n|---|---:|")
     for model, times in sorted(per_model.items()):
         print(f"| {model} | {statistics.median(times):.2f} |")

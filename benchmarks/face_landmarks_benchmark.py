@@ -27,22 +27,40 @@ sys.path.insert(0, str(PROJECT_DIR))
 
 from engagement_analytics.tooling.warehouse import BuildPaths, dbt_environment, dbt_executable  # noqa: E402
 
-LANDMARK_MODELS = ["int_landmark_shapes_aggregated", "int_landmark_captures_summarised",
-                   "int_landmark_duplicates_identified", "int_landmark_captures_classified",
-                   "int_landmark_captures_periodised", "user_landmark_variance", "user_landmark_consistency",
-                   "landmark_capture_anomalies"]
-MEASURE_RSS = ("import resource, subprocess, sys; rc = subprocess.run(sys.argv[1:]).returncode; "
-               "print('MAXRSS_KB', resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr); "
-               "sys.exit(rc)")
+LANDMARK_MODELS = [
+    "int_landmark_shapes_aggregated",
+    "int_landmark_captures_summarised",
+    "int_landmark_duplicates_identified",
+    "int_landmark_captures_classified",
+    "int_landmark_captures_periodised",
+    "user_landmark_variance",
+    "user_landmark_consistency",
+    "landmark_capture_anomalies",
+]
+MEASURE_RSS = (
+    "import resource, subprocess, sys; rc = subprocess.run(sys.argv[1:]).returncode; "
+    "print('MAXRSS_KB', resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr); "
+    "sys.exit(rc)"
+)
 
 
 def run_measured(args: list[str], paths: BuildPaths) -> tuple[float, float, dict]:
     """One dbt command: wall seconds, peak RSS in MiB, and its run_results.json."""
-    command = [sys.executable, "-c", MEASURE_RSS, dbt_executable(), *args, "--profiles-dir", str(PROJECT_DIR),
-               "--project-dir", str(PROJECT_DIR)]
+    command = [
+        sys.executable,
+        "-c",
+        MEASURE_RSS,
+        dbt_executable(),
+        *args,
+        "--profiles-dir",
+        str(PROJECT_DIR),
+        "--project-dir",
+        str(PROJECT_DIR),
+    ]
     started = time.perf_counter()
-    result = subprocess.run(command, cwd=PROJECT_DIR, env=dbt_environment(paths), text=True, capture_output=True,
-                            check=False)
+    result = subprocess.run(
+        command, cwd=PROJECT_DIR, env=dbt_environment(paths), text=True, capture_output=True, check=False
+    )
     seconds = time.perf_counter() - started
     if result.returncode != 0:
         raise RuntimeError(f"dbt {' '.join(args)} failed:\n{result.stdout[-4000:]}\n{result.stderr[-2000:]}")
@@ -91,8 +109,12 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
-    paths = BuildPaths(raw_dir=args.raw.resolve(), warehouse_db=args.work / "warehouse.duckdb",
-                       target_dir=args.work / "target", log_dir=args.work / "logs")
+    paths = BuildPaths(
+        raw_dir=args.raw.resolve(),
+        warehouse_db=args.work / "warehouse.duckdb",
+        target_dir=args.work / "target",
+        log_dir=args.work / "logs",
+    )
 
     staging_seconds, staging_rss, _ = run_measured(["run", "-s", "+stg_face__facial_landmarks"], paths)
     con = duckdb.connect(str(paths.warehouse_db), read_only=True)

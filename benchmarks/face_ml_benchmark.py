@@ -36,10 +36,22 @@ _PEAK_WRAPPER = (
 
 def run_model(model: str, project_dir: Path, target_dir: Path, env: dict[str, str]) -> tuple[float, float]:
     """One `dbt run` of a model: dbt's execution time (s) and the peak RSS (MiB)."""
-    command = [sys.executable, "-c", _PEAK_WRAPPER, dbt_executable(), "run", "-s", model,
-               "--profiles-dir", str(project_dir), "--project-dir", str(project_dir)]
-    done = subprocess.run(command, env={**env, "DBT_TARGET_PATH": str(target_dir)}, capture_output=True, text=True,
-                          check=False)
+    command = [
+        sys.executable,
+        "-c",
+        _PEAK_WRAPPER,
+        dbt_executable(),
+        "run",
+        "-s",
+        model,
+        "--profiles-dir",
+        str(project_dir),
+        "--project-dir",
+        str(project_dir),
+    ]
+    done = subprocess.run(
+        command, env={**env, "DBT_TARGET_PATH": str(target_dir)}, capture_output=True, text=True, check=False
+    )
     if done.returncode != 0:
         raise RuntimeError(f"dbt run -s {model} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
     results = json.loads((target_dir / "run_results.json").read_text())["results"]
@@ -53,8 +65,12 @@ def main() -> int:
     parser.add_argument("--project-dir", type=Path, default=Path(__file__).resolve().parent.parent)
     args = parser.parse_args()
     paths = resolve_paths()
-    env = {**os.environ, "WAREHOUSE_DB": str(paths.warehouse_db), "WAREHOUSE_RAW_DIR": str(paths.raw_dir),
-           "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    env = {
+        **os.environ,
+        "WAREHOUSE_DB": str(paths.warehouse_db),
+        "WAREHOUSE_RAW_DIR": str(paths.raw_dir),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
     print(f"warehouse {paths.warehouse_db}, {args.runs} runs per model\n")
     print("| model | median s | min s | max s | peak RSS MiB |")
     print("|---|---|---|---|---|")
@@ -62,8 +78,11 @@ def main() -> int:
         for model in MODELS:
             runs = [run_model(model, args.project_dir, Path(target), env) for _ in range(args.runs)]
             seconds = [s for s, _ in runs]
-            print(f"| {model} | {statistics.median(seconds):.1f} | {min(seconds):.1f} | {max(seconds):.1f} "
-                  f"| {max(m for _, m in runs):.0f} |", flush=True)
+            print(
+                f"| {model} | {statistics.median(seconds):.1f} | {min(seconds):.1f} | {max(seconds):.1f} "
+                f"| {max(m for _, m in runs):.0f} |",
+                flush=True,
+            )
     return 0
 
 

@@ -25,10 +25,18 @@ from engagement_analytics.tooling.benchmarking import run_child
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 FEED_MODELS = [
-    "int_fan_months_aggregated", "int_analysis_months_resolved", "genre_fan_watch_time_monthly",
-    "genre_watch_time_drops", "genre_decline_contributors", "int_recommendation_fits_defined",
-    "int_fit_user_videos_aggregated", "int_fit_videos_ranked", "int_fit_users_profiled",
-    "int_fit_user_candidates_pooled", "int_fit_video_neighbors_correlated", "user_video_recommendations",
+    "int_fan_months_aggregated",
+    "int_analysis_months_resolved",
+    "genre_fan_watch_time_monthly",
+    "genre_watch_time_drops",
+    "genre_decline_contributors",
+    "int_recommendation_fits_defined",
+    "int_fit_user_videos_aggregated",
+    "int_fit_videos_ranked",
+    "int_fit_users_profiled",
+    "int_fit_user_candidates_pooled",
+    "int_fit_video_neighbors_correlated",
+    "user_video_recommendations",
     "recommendation_offline_eval",
 ]
 
@@ -45,11 +53,30 @@ def main() -> int:
     work = Path(args.work)
     raw_dir = Path(args.raw) if args.raw else work / f"raw-sf{args.scale:g}"
     dbt = str(Path(sys.executable).parent / "dbt")
-    env = dict(os.environ, WAREHOUSE_RAW_DIR=str(raw_dir), WAREHOUSE_DB=str(work / "warehouse.duckdb"),
-               DBT_TARGET_PATH=str(work / "target"), DBT_LOG_PATH=str(work / "logs"))
+    env = dict(
+        os.environ,
+        WAREHOUSE_RAW_DIR=str(raw_dir),
+        WAREHOUSE_DB=str(work / "warehouse.duckdb"),
+        DBT_TARGET_PATH=str(work / "target"),
+        DBT_LOG_PATH=str(work / "logs"),
+    )
     if not args.raw:
-        run_child([sys.executable, "-m", "engagement_analytics", "generate", "--quiet", "--scale", str(args.scale),
-                   "--seed", str(args.seed), "--out", str(raw_dir)], env)
+        run_child(
+            [
+                sys.executable,
+                "-m",
+                "engagement_analytics",
+                "generate",
+                "--quiet",
+                "--scale",
+                str(args.scale),
+                "--seed",
+                str(args.seed),
+                "--out",
+                str(raw_dir),
+            ],
+            env,
+        )
     dbt_args = ["--profiles-dir", str(PROJECT_DIR), "--project-dir", str(PROJECT_DIR)]
     run_child([dbt, "seed", *dbt_args], env)
     run_child([dbt, "run", *dbt_args, "-s", "+stg_feed__interactions", "+video_coview_neighbors"], env)
@@ -67,21 +94,28 @@ def main() -> int:
     interactions = con.execute("select count(*) from staging.stg_feed__interactions").fetchall()[0][0]
     evaluation = con.execute(
         "select strategy, k, users_evaluated, precision_at_k, recall_at_k, ndcg_at_k, hit_rate_at_k, "
-        "holdout_start_date, holdout_end_date from marts.recommendation_offline_eval order by k, strategy").df()
+        "holdout_start_date, holdout_end_date from marts.recommendation_offline_eval order by k, strategy"
+    ).df()
     con.close()
 
-    print(f"SF{args.scale:g} (seed {args.seed}, {interactions:,} interactions), {args.runs} runs, "
-          f"{os.cpu_count()} cores\n")
-    print(f"dbt run of the {len(FEED_MODELS)} genre and recommendation models (threads 2): median "
-          f"{statistics.median(walls):.1f} s wall (dbt start-up included), peak memory "
-          f"{max(peaks):,.0f} MiB\n")
+    print(
+        f"SF{args.scale:g} (seed {args.seed}, {interactions:,} interactions), {args.runs} runs, "
+        f"{os.cpu_count()} cores\n"
+    )
+    print(
+        f"dbt run of the {len(FEED_MODELS)} genre and recommendation models (threads 2): median "
+        f"{statistics.median(walls):.1f} s wall (dbt start-up included), peak memory "
+        f"{max(peaks):,.0f} MiB\n"
+    )
     print("| model | median seconds |\n|---|---|")
     for model in FEED_MODELS:
         print(f"| {model} | {statistics.median(per_model[model]):.2f} |")
     print("\n| strategy | k | users | precision@k | recall@k | nDCG@k | hit rate@k |\n|---|---|---|---|---|---|---|")
     for row in evaluation.itertuples():
-        print(f"| {row.strategy} | {row.k} | {row.users_evaluated:,} | {row.precision_at_k:.4f} | "
-              f"{row.recall_at_k:.4f} | {row.ndcg_at_k:.4f} | {row.hit_rate_at_k:.4f} |")
+        print(
+            f"| {row.strategy} | {row.k} | {row.users_evaluated:,} | {row.precision_at_k:.4f} | "
+            f"{row.recall_at_k:.4f} | {row.ndcg_at_k:.4f} | {row.hit_rate_at_k:.4f} |"
+        )
     print(f"\nholdout {evaluation['holdout_start_date'][0]} to {evaluation['holdout_end_date'][0]}")
     return 0
 

@@ -34,9 +34,14 @@ COUNTS = ["view_count", "like_count", "share_count", "download_count", "comment_
 
 def staged_claims(path: Path) -> pd.DataFrame:
     """The labelled rows of a claims file with the columns of stg_moderation__claims_videos."""
-    raw = pd.read_csv(path).rename(columns={
-        "#": "id", "video_duration_sec": "video_duration_seconds", "video_transcription_text": "transcription_text",
-        **{f"video_{c}": c for c in COUNTS}})
+    raw = pd.read_csv(path).rename(
+        columns={
+            "#": "id",
+            "video_duration_sec": "video_duration_seconds",
+            "video_transcription_text": "transcription_text",
+            **{f"video_{c}": c for c in COUNTS},
+        }
+    )
     frame = raw.dropna(subset=["claim_status", *COUNTS]).reset_index(drop=True)
     frame["is_claim"] = frame["claim_status"] == "claim"
     frame["is_verified"] = frame["verified_status"] == "verified"
@@ -56,7 +61,7 @@ def measure(step, runs: int) -> tuple[float, float, float]:
         if run == 0:
             peak = tracemalloc.get_traced_memory()[1]
             tracemalloc.stop()
-    return statistics.median(walls), statistics.median(cpus), peak / 2 ** 20
+    return statistics.median(walls), statistics.median(cpus), peak / 2**20
 
 
 def main() -> int:
@@ -72,8 +77,9 @@ def main() -> int:
     frame = staged_claims(path)
     predictions = cc.run_claims_classifier(frame, args.seed)
     steps = {
-        "int_claims_view_counts_compared": lambda: compare_groups(frame["view_count"], frame["is_verified"],
-                                                                  "verified", "not verified"),
+        "int_claims_view_counts_compared": lambda: compare_groups(
+            frame["view_count"], frame["is_verified"], "verified", "not verified"
+        ),
         "verified_status (coefficients, metrics)": lambda: fit_verified_status_model(frame, args.seed),
         "int_claims_videos_classified": lambda: cc.run_claims_classifier(frame, args.seed),
         "claims_classifier_metrics": lambda: cc.classifier_metrics(predictions, 0.5),

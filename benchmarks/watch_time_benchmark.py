@@ -28,16 +28,25 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 DBT = str(Path(sys.executable).parent / "dbt")
 STAGING = ["accepted_category_values", "+stg_feed__interactions", "+stg_feed__users", "+stg_feed__videos"]
 SELECTION = "int_interactions_featurized_for_watch_time+"
-MODELS = ["int_interactions_featurized_for_watch_time", "watch_time_model_predictions",
-          "watch_time_model_metrics", "watch_time_predictions"]
+MODELS = [
+    "int_interactions_featurized_for_watch_time",
+    "watch_time_model_predictions",
+    "watch_time_model_metrics",
+    "watch_time_predictions",
+]
 
 
 def dbt(args: list[str], env: dict[str, str]) -> tuple[float, float, float]:
     """Run dbt in a child process: (wall seconds, CPU seconds, peak RSS MiB) of that child."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    done = subprocess.run([DBT, *args, "--profiles-dir", ".", "--project-dir", "."], cwd=PROJECT_DIR, env=env,
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [DBT, *args, "--profiles-dir", ".", "--project-dir", "."],
+        cwd=PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
@@ -57,11 +66,30 @@ def main() -> int:
 
     raw_dir = args.raw or args.work / f"raw-sf{args.scale:g}"
     if args.raw is None and not (raw_dir / "truth.json").exists():
-        subprocess.run([sys.executable, "-m", "engagement_analytics", "generate", "--quiet", "--scale",
-                        str(args.scale), "--seed", str(args.seed), "--out", str(raw_dir)], check=True)
-    env = dict(os.environ, WAREHOUSE_RAW_DIR=str(raw_dir), WAREHOUSE_DB=str(args.work / "warehouse.duckdb"),
-               DBT_TARGET_PATH=str(args.work / "target"), DBT_LOG_PATH=str(args.work / "logs"),
-               WAREHOUSE_TARGET="dev")
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "engagement_analytics",
+                "generate",
+                "--quiet",
+                "--scale",
+                str(args.scale),
+                "--seed",
+                str(args.seed),
+                "--out",
+                str(raw_dir),
+            ],
+            check=True,
+        )
+    env = dict(
+        os.environ,
+        WAREHOUSE_RAW_DIR=str(raw_dir),
+        WAREHOUSE_DB=str(args.work / "warehouse.duckdb"),
+        DBT_TARGET_PATH=str(args.work / "target"),
+        DBT_LOG_PATH=str(args.work / "logs"),
+        WAREHOUSE_TARGET="dev",
+    )
     dbt(["build", "--select", *STAGING, "--exclude", "test_type:data"], env)
 
     walls, cpus, peaks, per_model = [], [], [], {m: [] for m in MODELS}
@@ -76,19 +104,31 @@ def main() -> int:
             if name in per_model:
                 per_model[name].append(result["execution_time"])
     interactions = subprocess.run(
-        [sys.executable, "-c", "import duckdb, sys; print(duckdb.connect(sys.argv[1], read_only=True).execute("
-         "'select count(*) from intermediate.int_interactions_featurized_for_watch_time').fetchall()[0][0])",
-         str(args.work / "warehouse.duckdb")], capture_output=True, text=True, check=True).stdout.strip()
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys; print(duckdb.connect(sys.argv[1], read_only=True).execute("
+            "'select count(*) from intermediate.int_interactions_featurized_for_watch_time').fetchall()[0][0])",
+            str(args.work / "warehouse.duckdb"),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
 
-    print(f"watch-time models, {int(interactions):,} interactions, median of {args.runs} runs, "
-          f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
+    print(
+        f"watch-time models, {int(interactions):,} interactions, median of {args.runs} runs, "
+        f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}"
+    )
     print("| step | median wall s |")
     print("|---|---|")
     for name, seconds in per_model.items():
         print(f"| {name} | {statistics.median(seconds):.1f} |")
     print(f"| dbt run (all four, with dbt start-up) | {statistics.median(walls):.1f} |")
-    print(f"\nCPU s of the dbt run (median): {statistics.median(cpus):.1f}; "
-          f"peak RSS of the dbt process: {max(peaks):.0f} MiB")
+    print(
+        f"\nCPU s of the dbt run (median): {statistics.median(cpus):.1f}; "
+        f"peak RSS of the dbt process: {max(peaks):.0f} MiB"
+    )
     return 0
 
 

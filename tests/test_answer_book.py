@@ -102,33 +102,35 @@ def test_figures_are_formatted_for_reading():
 
 # A metrics frame in the layout of ml/model_baselines (ml_model_headline_metrics on test) where
 # the watch-time model loses to the per-genre mean and the verified regression could not be fitted.
-LOST_MODEL = pd.DataFrame({
-    "domain": ["feed", "feed", "moderation"],
-    "model_name": ["watch_time_gradient_boosting", "watch_time_genre_mean", "verified_status_logistic"],
-    "headline_metric": ["rmse", "rmse", None],
-    "value": [91.25, 84.0, None],
-    "baseline_name": ["genre_mean", "global_mean", None],
-    "baseline_value": [84.0, 98.7, None],
-    "beats_baseline": pd.array([False, True, None], dtype="boolean"),
-    "metrics_beating_baseline": [1, 3, 0],
-    "metrics_compared": [3, 3, 0],
-})
+LOST_MODEL = pd.DataFrame(
+    {
+        "domain": ["feed", "feed", "moderation"],
+        "model_name": ["watch_time_gradient_boosting", "watch_time_genre_mean", "verified_status_logistic"],
+        "headline_metric": ["rmse", "rmse", None],
+        "value": [91.25, 84.0, None],
+        "baseline_name": ["genre_mean", "global_mean", None],
+        "baseline_value": [84.0, 98.7, None],
+        "beats_baseline": pd.array([False, True, None], dtype="boolean"),
+        "metrics_beating_baseline": [1, 3, 0],
+        "metrics_compared": [3, 3, 0],
+    }
+)
 
 
 def test_a_model_that_lost_to_its_baseline_says_so_in_prose_and_tables():
     results = {"ml/model_baselines": LOST_MODEL}
     prose = render("[[ml/model_baselines:verdicts]]", results)
     assert prose.splitlines() == [
-        "- **watch_time_gradient_boosting** did not beat genre_mean on rmse: 91.25 against 84 "
-        "(1 of 3 metrics beaten).",
+        "- **watch_time_gradient_boosting** did not beat genre_mean on rmse: 91.25 against 84 (1 of 3 metrics beaten).",
         "- **watch_time_genre_mean** beat global_mean on rmse: 84 against 98.7 (3 of 3 metrics beaten).",
         "- **verified_status_logistic** was not compared with a baseline (no metric with a baseline could be "
         "computed).",
     ]
     table = render("[[ml/model_baselines]]", results)
     assert "beats_baseline" not in table
-    assert table.splitlines()[0].startswith("| domain | model_name | headline_metric | value | baseline_name | "
-                                            "baseline_value | verdict |")
+    assert table.splitlines()[0].startswith(
+        "| domain | model_name | headline_metric | value | baseline_name | baseline_value | verdict |"
+    )
     assert "| did not beat genre_mean |" in table.splitlines()[2]
     assert "| no baseline |" in table.splitlines()[4]
     assert render("[[ml/model_baselines.verdict.0]]", results) == "did not beat genre_mean"
@@ -139,17 +141,27 @@ def test_verdicts_can_keep_one_domain_and_say_when_there_is_none():
     feed = render("[[ml/model_baselines:verdicts=feed]]", results)
     assert feed.count("\n- ") == 1 and "verified_status_logistic" not in feed
     assert render("[[ml/model_baselines:verdicts=face]]", results) == (
-        "_No model reported test metrics against a baseline in this build._")
+        "_No model reported test metrics against a baseline in this build._"
+    )
 
 
 def test_a_metric_of_unknown_direction_is_not_called_a_win_or_a_loss():
-    metrics = pd.DataFrame({"model_name": ["m", "m", "m"], "metric": ["lift_score", "rows", "log_loss"],
-                            "value": [3.0, 10.0, 0.7], "baseline_name": ["chance", None, "class_prior"],
-                            "baseline_value": [1.0, None, 0.69],
-                            "beats_baseline": pd.array([None, None, False], dtype="boolean")})
+    metrics = pd.DataFrame(
+        {
+            "model_name": ["m", "m", "m"],
+            "metric": ["lift_score", "rows", "log_loss"],
+            "value": [3.0, 10.0, 0.7],
+            "baseline_name": ["chance", None, "class_prior"],
+            "baseline_value": [1.0, None, 0.69],
+            "beats_baseline": pd.array([None, None, False], dtype="boolean"),
+        }
+    )
     table = render("[[moderation/example]]", {"moderation/example": metrics}).splitlines()
-    assert [line.split(" | ")[-1] for line in table[2:]] == ["direction unknown |", "no baseline |",
-                                                              "did not beat class_prior |"]
+    assert [line.split(" | ")[-1] for line in table[2:]] == [
+        "direction unknown |",
+        "no baseline |",
+        "did not beat class_prior |",
+    ]
     assert "whether higher or lower is better is unknown" in verdict_sentence(metrics.iloc[0].to_dict())
 
 

@@ -29,7 +29,7 @@ def test_welch_matches_scipy(rng: np.random.Generator):
     assert (result.ci_low, result.ci_high) == pytest.approx((interval.low, interval.high), rel=1e-12)
     # The interval by hand: Welch-Satterthwaite df and the t quantile.
     v_t, v_c = treatment.var(ddof=1) / 80, control.var(ddof=1) / 130
-    df = (v_t + v_c) ** 2 / (v_t ** 2 / 79 + v_c ** 2 / 129)
+    df = (v_t + v_c) ** 2 / (v_t**2 / 79 + v_c**2 / 129)
     half = scipy_stats.t.ppf(0.975, df) * math.sqrt(v_t + v_c)
     diff = treatment.mean() - control.mean()
     assert (result.ci_low, result.ci_high) == pytest.approx((diff - half, diff + half), rel=1e-12)
@@ -75,18 +75,22 @@ def test_cuped_narrows_the_interval_when_the_pre_period_correlates(rng: np.rando
 
 def test_srm_p_value_is_the_chi_square_against_the_planned_split():
     assert stats.srm_p_value({"control": 180, "treatment": 108}, {"control": 0.5, "treatment": 0.5}) == pytest.approx(
-        scipy_stats.chisquare([180, 108]).pvalue, rel=1e-12)
+        scipy_stats.chisquare([180, 108]).pvalue, rel=1e-12
+    )
     # Three arms, unequal planned shares.
     shares = {"control": 0.5, "blue": 0.3, "green": 0.2}
     counts = {"control": 400, "blue": 330, "green": 170}
     assert stats.srm_p_value(counts, shares) == pytest.approx(
-        scipy_stats.chisquare([330, 400, 170], f_exp=[270, 450, 180]).pvalue, rel=1e-12)
+        scipy_stats.chisquare([330, 400, 170], f_exp=[270, 450, 180]).pvalue, rel=1e-12
+    )
     # A planned arm nobody was assigned to counts 0.
     assert stats.srm_p_value({"control": 10}, {"control": 0.5, "treatment": 0.5}) == pytest.approx(
-        scipy_stats.chisquare([10, 0]).pvalue, rel=1e-12)
+        scipy_stats.chisquare([10, 0]).pvalue, rel=1e-12
+    )
     # Planned share that no arm carries (no treatment arm seen) is one more category with 0 users.
     assert stats.srm_p_value({"control": 30}, {"control": 0.4}) == pytest.approx(
-        scipy_stats.chisquare([30, 0], f_exp=[12, 18]).pvalue, rel=1e-12)
+        scipy_stats.chisquare([30, 0], f_exp=[12, 18]).pvalue, rel=1e-12
+    )
     # No users, or a single category: no test.
     assert math.isnan(stats.srm_p_value({}, {"control": 0.5, "treatment": 0.5}))
     assert math.isnan(stats.srm_p_value({"control": 10}, {"control": 1.0}))
@@ -119,12 +123,23 @@ def _experiments(rows: list[tuple[str, str, str]]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=stats.EXPERIMENT_COLUMNS)
 
 
-def _user_metrics(experiment_id: str, variants: list[str], metrics: list[str], rng: np.random.Generator,
-                  first_user_id: int = 0) -> pd.DataFrame:
-    users = pd.DataFrame({"experiment_id": experiment_id, "variant": variants,
-                          "user_id": np.arange(first_user_id, first_user_id + len(variants), dtype=np.int64)})
-    return pd.concat([users.assign(metric=m, value=rng.normal(0, 1, len(users)), pre_value=rng.normal(0, 1, len(users)))
-                      for m in metrics], ignore_index=True)[stats.USER_METRIC_COLUMNS]
+def _user_metrics(
+    experiment_id: str, variants: list[str], metrics: list[str], rng: np.random.Generator, first_user_id: int = 0
+) -> pd.DataFrame:
+    users = pd.DataFrame(
+        {
+            "experiment_id": experiment_id,
+            "variant": variants,
+            "user_id": np.arange(first_user_id, first_user_id + len(variants), dtype=np.int64),
+        }
+    )
+    return pd.concat(
+        [
+            users.assign(metric=m, value=rng.normal(0, 1, len(users)), pre_value=rng.normal(0, 1, len(users)))
+            for m in metrics
+        ],
+        ignore_index=True,
+    )[stats.USER_METRIC_COLUMNS]
 
 
 METRICS = {"feed": ["a", "b"], "face": ["c"]}
@@ -132,17 +147,23 @@ METRICS = {"feed": ["a", "b"], "face": ["c"]}
 
 def test_compare_experiments_one_row_per_metric_and_arm(rng: np.random.Generator):
     frame = _user_metrics("e", ["control"] * 6 + ["treatment"] * 5 + ["treatment_b"], ["a", "b"], rng)
-    arms = _arms([("e", "control", True, 0.5, 6), ("e", "treatment", False, 0.25, 5),
-                  ("e", "treatment_b", False, 0.25, 1)])
+    arms = _arms(
+        [("e", "control", True, 0.5, 6), ("e", "treatment", False, 0.25, 5), ("e", "treatment_b", False, 0.25, 1)]
+    )
     result = stats.compare_experiments(frame, arms, _experiments([("e", "feed", "control")]), METRICS)
     assert list(result.columns) == stats.COMPARISON_COLUMNS
     assert sorted(zip(result["metric"], result["variant"])) == [
-        ("a", "treatment"), ("a", "treatment_b"), ("b", "treatment"), ("b", "treatment_b")]
+        ("a", "treatment"),
+        ("a", "treatment_b"),
+        ("b", "treatment"),
+        ("b", "treatment_b"),
+    ]
     one_user = result[result["variant"] == "treatment_b"]
     assert one_user["p_value"].isna().all() and (one_user["users"] == 1).all()
     assert result["srm_p_value"].nunique() == 1
     assert result["srm_p_value"].iloc[0] == pytest.approx(
-        scipy_stats.chisquare([6, 5, 1], f_exp=[6, 3, 3]).pvalue, rel=1e-12)
+        scipy_stats.chisquare([6, 5, 1], f_exp=[6, 3, 3]).pvalue, rel=1e-12
+    )
 
 
 def test_every_arm_is_compared_with_the_control_whatever_its_name(rng: np.random.Generator):
@@ -161,17 +182,18 @@ def test_every_arm_is_compared_with_the_control_whatever_its_name(rng: np.random
         assert row["p_value"] == pytest.approx(reference.pvalue, rel=1e-12)
         both = pd.concat([treated, control])
         adjusted, theta = stats.cuped_adjust(both["value"].to_numpy(), both["pre_value"].to_numpy())
-        cuped = scipy_stats.ttest_ind(adjusted[:len(treated)], adjusted[len(treated):], equal_var=False)
+        cuped = scipy_stats.ttest_ind(adjusted[: len(treated)], adjusted[len(treated) :], equal_var=False)
         assert row["cuped_p_value"] == pytest.approx(cuped.pvalue, rel=1e-12)
         assert row["cuped_theta"] == pytest.approx(theta, rel=1e-12)
         z = scipy_stats.norm.ppf(0.975) + scipy_stats.norm.ppf(0.8)
         effect = 0.02 * control["value"].mean()
-        needed = z ** 2 * (treated["value"].var() / fraction + control["value"].var() / (1 - fraction)) / effect ** 2
+        needed = z**2 * (treated["value"].var() / fraction + control["value"].var() / (1 - fraction)) / effect**2
         assert abs(row["users_needed"] - needed) <= 1
         assert row["control_variant"] == "a" and row["assigned_control_users"] == 50
     assert result.loc["blue", "planned_share"] == 0.3 and result.loc["blue", "assigned_users"] == 30
     assert result["srm_p_value"].iloc[0] == pytest.approx(
-        scipy_stats.chisquare([50, 30, 12], f_exp=np.array([0.5, 0.3, 0.2]) * 92).pvalue, rel=1e-12)
+        scipy_stats.chisquare([50, 30, 12], f_exp=np.array([0.5, 0.3, 0.2]) * 92).pvalue, rel=1e-12
+    )
 
 
 def test_an_experiment_without_a_treatment_arm_gets_rows_that_say_so(rng: np.random.Generator):
@@ -188,7 +210,8 @@ def test_an_experiment_without_a_treatment_arm_gets_rows_that_say_so(rng: np.ran
     assert solo["planned_share"].iloc[0] == pytest.approx(0.4)
     # 8 control users where 40% were planned outside the control: the split itself is off.
     assert solo["srm_p_value"].iloc[0] == pytest.approx(
-        scipy_stats.chisquare([8, 0], f_exp=[4.8, 3.2]).pvalue, rel=1e-12)
+        scipy_stats.chisquare([8, 0], f_exp=[4.8, 3.2]).pvalue, rel=1e-12
+    )
     # No clean assignment at all: a row per metric of the surface, nothing defined.
     empty = result[result["experiment_id"] == "empty"]
     assert list(empty["metric"]) == ["c"] and empty["variant"].isna().all()
@@ -208,12 +231,16 @@ def test_a_declared_arm_nobody_was_assigned_to_has_rows_with_no_statistics(rng: 
 
 
 def test_empty_input_gives_a_typed_empty_frame():
-    empty = stats.compare_experiments(pd.DataFrame(columns=stats.USER_METRIC_COLUMNS),
-                                      pd.DataFrame(columns=stats.ARM_COLUMNS),
-                                      pd.DataFrame(columns=stats.EXPERIMENT_COLUMNS), METRICS)
+    empty = stats.compare_experiments(
+        pd.DataFrame(columns=stats.USER_METRIC_COLUMNS),
+        pd.DataFrame(columns=stats.ARM_COLUMNS),
+        pd.DataFrame(columns=stats.EXPERIMENT_COLUMNS),
+        METRICS,
+    )
     assert empty.empty
     assert {c: str(t) for c, t in empty.dtypes.items()} == {
-        c: str(pd.Series(dtype=t).dtype) for c, t in stats.COMPARISON_DTYPES.items()}
+        c: str(pd.Series(dtype=t).dtype) for c, t in stats.COMPARISON_DTYPES.items()
+    }
     described = {row[0]: row[1] for row in duckdb.sql("describe select * from empty").fetchall()}
     assert described["experiment_id"] == "VARCHAR" and described["variant"] == "VARCHAR"
     assert described["users"] == "BIGINT" and described["p_value"] == "DOUBLE"

@@ -25,12 +25,15 @@ TYPES = ["neutral", "smile", "laugh", "surprise", "frown", "wink"]
 
 # --- helpers ---------------------------------------------------------------------------------
 
+
 def test_share_matrix_has_every_type_sorted_and_zero_for_types_a_user_never_showed():
-    long = pd.DataFrame({
-        "user_id": [2**60 + 1, 2**60 + 1, 7],
-        "expression_type": ["smile", "smirk", "wink"],
-        "type_share": [0.25, 0.75, 1.0],
-    })
+    long = pd.DataFrame(
+        {
+            "user_id": [2**60 + 1, 2**60 + 1, 7],
+            "expression_type": ["smile", "smirk", "wink"],
+            "type_share": [0.25, 0.75, 1.0],
+        }
+    )
     wide = share_matrix(long, np.array([7, 2**60 + 1, 9], dtype=np.int64))
     assert list(wide.columns) == ["smile", "smirk", "wink"]
     assert list(wide.index) == [7, 2**60 + 1, 9]  # ids above 2**53 stay exact
@@ -129,16 +132,31 @@ def test_segment_labels_are_unique():
 
 
 def test_segment_users_returns_typed_frames_for_no_one_and_for_too_few_users():
-    long = pd.DataFrame({"user_id": pd.Series(dtype="int64"), "expression_type": pd.Series(dtype="str"),
-                         "type_share": pd.Series(dtype="float64")})
-    profiles = pd.DataFrame({"user_id": pd.Series(dtype="int64"), "expressions": pd.Series(dtype="int64"),
-                             "mean_strength": pd.Series(dtype="float64"), "strength_stddev": pd.Series(dtype="float64")})
+    long = pd.DataFrame(
+        {
+            "user_id": pd.Series(dtype="int64"),
+            "expression_type": pd.Series(dtype="str"),
+            "type_share": pd.Series(dtype="float64"),
+        }
+    )
+    profiles = pd.DataFrame(
+        {
+            "user_id": pd.Series(dtype="int64"),
+            "expressions": pd.Series(dtype="int64"),
+            "mean_strength": pd.Series(dtype="float64"),
+            "strength_stddev": pd.Series(dtype="float64"),
+        }
+    )
     empty = segment_users(profiles, long, k_min=2, k_max=8, seed=0)
     assert len(empty) == 0 and empty.dtypes.astype(str).to_dict() == {
-        c: str(pd.Series(dtype=d).dtype) for c, d in SEGMENT_DTYPES.items()}
-    two = pd.DataFrame({"user_id": [2**60 + 3, 5], "expressions": [6, 9], "mean_strength": [0.2, 0.8],
-                        "strength_stddev": [0.1, 0.0]})
-    two_long = pd.DataFrame({"user_id": [2**60 + 3, 5], "expression_type": ["smirk", "smile"], "type_share": [1.0, 1.0]})
+        c: str(pd.Series(dtype=d).dtype) for c, d in SEGMENT_DTYPES.items()
+    }
+    two = pd.DataFrame(
+        {"user_id": [2**60 + 3, 5], "expressions": [6, 9], "mean_strength": [0.2, 0.8], "strength_stddev": [0.1, 0.0]}
+    )
+    two_long = pd.DataFrame(
+        {"user_id": [2**60 + 3, 5], "expression_type": ["smirk", "smile"], "type_share": [1.0, 1.0]}
+    )
     out = segment_users(two, two_long, k_min=2, k_max=8, seed=0)
     assert out["user_id"].tolist() == [5, 2**60 + 3]
     assert (out["segment_id"] == 1).all() and (out["segments"] == 1).all() and out["silhouette"].isna().all()
@@ -146,6 +164,7 @@ def test_segment_users_returns_typed_frames_for_no_one_and_for_too_few_users():
 
 
 # --- built marts -----------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def segments(warehouse: BuiltWarehouse) -> pd.DataFrame:
@@ -156,7 +175,8 @@ def segments(warehouse: BuiltWarehouse) -> pd.DataFrame:
 def staged_profiles(warehouse: BuiltWarehouse) -> pd.DataFrame:
     """Profiles recomputed with plain pandas from staging: every type present, known or not."""
     expressions = warehouse.query(
-        "select user_id, expression_type, expression_strength from staging.stg_face__expressions")
+        "select user_id, expression_type, expression_strength from staging.stg_face__expressions"
+    )
     counts = pd.crosstab(expressions["user_id"], expressions["expression_type"])
     shares = counts.div(counts.sum(axis=1), axis=0)
     strength = expressions.groupby("user_id")["expression_strength"].agg(mean_strength="mean", strength_stddev="std")
@@ -177,8 +197,9 @@ def test_segments_recover_the_planted_profiles(warehouse: BuiltWarehouse, segmen
     assert segments["segments"].iloc[0] == len(warehouse.truth["face"]["profile_definitions"])
 
 
-def test_profile_features_match_pandas(segments: pd.DataFrame, staged_profiles: pd.DataFrame,
-                                      type_shares: pd.DataFrame):
+def test_profile_features_match_pandas(
+    segments: pd.DataFrame, staged_profiles: pd.DataFrame, type_shares: pd.DataFrame
+):
     actual = segments.set_index("user_id")
     assert set(actual.index) == set(staged_profiles.index)
     for column in ["mean_strength", "strength_stddev", "expressions"]:
@@ -191,10 +212,12 @@ def test_profile_features_match_pandas(segments: pd.DataFrame, staged_profiles: 
     assert (type_shares.groupby("user_id")["segment_id"].first() == actual.loc[wide.index, "segment_id"]).all()
 
 
-def test_segment_type_shares_are_the_segment_centres(segments: pd.DataFrame, type_shares: pd.DataFrame,
-                                                     warehouse: BuiltWarehouse):
+def test_segment_type_shares_are_the_segment_centres(
+    segments: pd.DataFrame, type_shares: pd.DataFrame, warehouse: BuiltWarehouse
+):
     mix = warehouse.query("select * from marts.expression_segment_type_shares").set_index(
-        ["segment_id", "expression_type"])
+        ["segment_id", "expression_type"]
+    )
     centres = type_shares.groupby(["segment_id", "expression_type"])["type_share"].mean()
     population = type_shares.groupby("expression_type")["type_share"].mean()
     assert np.allclose(mix.loc[centres.index, "mean_share"], centres)
@@ -234,12 +257,13 @@ def test_silhouettes_are_those_of_the_published_segments(segments: pd.DataFrame,
 def test_product_mix_matches_pandas_and_the_planted_preference(warehouse: BuiltWarehouse, segments: pd.DataFrame):
     mix = warehouse.query("select * from marts.expression_segment_product_mix").set_index("segment_id")
     sessions = warehouse.query(
-        "select user_id, product, interaction_time_seconds from staging.stg_face__product_interactions")
+        "select user_id, product, interaction_time_seconds from staging.stg_face__product_interactions"
+    )
     sessions = sessions.merge(segments[["user_id", "segment_id"]], on="user_id", how="inner")
-    seconds = sessions.pivot_table(index="segment_id", columns="product", values="interaction_time_seconds",
-                                   aggfunc="sum", fill_value=0)
-    counts = sessions.pivot_table(index="segment_id", columns="product", values="user_id", aggfunc="size",
-                                  fill_value=0)
+    seconds = sessions.pivot_table(
+        index="segment_id", columns="product", values="interaction_time_seconds", aggfunc="sum", fill_value=0
+    )
+    counts = sessions.pivot_table(index="segment_id", columns="product", values="user_id", aggfunc="size", fill_value=0)
     users = segments.groupby("segment_id").size()
     assert (mix["users"] == users.loc[mix.index]).all()
     assert np.allclose(mix["animoji_time_share"], (seconds["Animoji"] / seconds.sum(axis=1)).loc[mix.index])

@@ -15,12 +15,18 @@ from sklearn.metrics import f1_score, precision_score, recall_score
 from engagement_analytics.tooling.generator.claims import write_claims
 from engagement_analytics.tooling.generator.common import rng_for
 from engagement_analytics.domains.moderation import claims_classifier as cc
-from engagement_analytics.domains.moderation.features import (engagement_rates, transcription_opener,
-                                                      variance_inflation_factors)
+from engagement_analytics.domains.moderation.features import (
+    engagement_rates,
+    transcription_opener,
+    variance_inflation_factors,
+)
 from engagement_analytics.domains.moderation.leakage import best_category_rule, best_threshold_rule, leakage_audit
 from engagement_analytics.domains.ml_metrics import METRIC_COLUMNS, metric_frame, metric_row
-from engagement_analytics.domains.moderation.verified_status import (f1_threshold, fit_verified_status_model,
-                                                             verified_status_design)
+from engagement_analytics.domains.moderation.verified_status import (
+    f1_threshold,
+    fit_verified_status_model,
+    verified_status_design,
+)
 from engagement_analytics.domains.moderation.group_comparison import compare_groups, mann_whitney_u_test, welch_t_test
 
 COUNTS = ["view_count", "like_count", "share_count", "download_count", "comment_count"]
@@ -28,9 +34,14 @@ COUNTS = ["view_count", "like_count", "share_count", "download_count", "comment_
 
 def staged_like(raw: pd.DataFrame) -> pd.DataFrame:
     """The labelled rows of a claims file with the staged column names (as stg_moderation__claims_videos)."""
-    raw = raw.rename(columns={"#": "id", "video_duration_sec": "video_duration_seconds",
-                              "video_transcription_text": "transcription_text",
-                              **{f"video_{c}": c for c in COUNTS}})
+    raw = raw.rename(
+        columns={
+            "#": "id",
+            "video_duration_sec": "video_duration_seconds",
+            "video_transcription_text": "transcription_text",
+            **{f"video_{c}": c for c in COUNTS},
+        }
+    )
     labelled = raw.dropna(subset=["claim_status", *COUNTS]).copy()
     labelled["is_claim"] = labelled["claim_status"] == "claim"
     labelled["is_verified"] = labelled["verified_status"] == "verified"
@@ -48,6 +59,7 @@ def synthetic_claims(tmp_path_factory: pytest.TempPathFactory) -> tuple[pd.DataF
 
 
 # --- Welch and Mann-Whitney -----------------------------------------------------------------
+
 
 def test_welch_matches_scipy_including_interval():
     rng = np.random.default_rng(3)
@@ -95,6 +107,7 @@ def test_compare_groups_has_one_row_per_test():
 
 # --- features and metrics layout ------------------------------------------------------------
 
+
 def test_transcription_opener_handles_escapes_case_and_nulls():
     text = pd.Series(["My colleagues\\' position is that x", "  I think  that y", None, "single"])
     assert transcription_opener(text).tolist() == ["my colleagues\\'", "i think", "", "single"]
@@ -102,8 +115,15 @@ def test_transcription_opener_handles_escapes_case_and_nulls():
 
 
 def test_engagement_rates_treat_zero_views_as_one():
-    frame = pd.DataFrame({"view_count": [0, 10], "like_count": [2, 5], "share_count": [0, 1],
-                          "download_count": [0, 0], "comment_count": [1, 2]})
+    frame = pd.DataFrame(
+        {
+            "view_count": [0, 10],
+            "like_count": [2, 5],
+            "share_count": [0, 1],
+            "download_count": [0, 0],
+            "comment_count": [1, 2],
+        }
+    )
     rates = engagement_rates(frame)
     assert rates["likes_per_view"].tolist() == [2.0, 0.5]
     assert list(rates.columns) == ["likes_per_view", "shares_per_view", "downloads_per_view", "comments_per_view"]
@@ -126,6 +146,7 @@ def test_metric_frame_keeps_the_shared_layout():
 
 
 # --- leakage audit --------------------------------------------------------------------------
+
 
 def test_best_threshold_rule_finds_the_cut_and_its_direction():
     values = pd.Series([1, 2, 3, 10, 11, 12])
@@ -161,12 +182,21 @@ def test_leakage_audit_flags_the_opener_on_synthetic_claims(synthetic_claims):
 
 # --- verified-status regression -------------------------------------------------------------
 
+
 def test_verified_design_has_no_raw_count_collinearity(synthetic_claims):
     frame, _ = synthetic_claims
     design = verified_status_design(frame)
-    assert list(design.columns) == ["video_duration_seconds", "is_claim", "author_under_review", "author_banned",
-                                    "log_view_count", "likes_per_view", "shares_per_view", "downloads_per_view",
-                                    "comments_per_view"]
+    assert list(design.columns) == [
+        "video_duration_seconds",
+        "is_claim",
+        "author_under_review",
+        "author_banned",
+        "log_view_count",
+        "likes_per_view",
+        "shares_per_view",
+        "downloads_per_view",
+        "comments_per_view",
+    ]
     assert variance_inflation_factors(design).max() < 10
 
 
@@ -196,6 +226,7 @@ def test_verified_model_is_seeded_and_keeps_the_class_mix(synthetic_claims):
 
 # --- claims classifier ----------------------------------------------------------------------
 
+
 def test_split_is_stratified_seeded_and_complete():
     labels = pd.Series([True] * 600 + [False] * 400)
     split = cc.split_dataset(labels, seed=1, validation_share=0.2, test_share=0.2)
@@ -216,8 +247,14 @@ def test_expected_calibration_error_by_hand():
 def test_select_candidate_breaks_ties_by_log_loss_then_simplicity():
     def rows(name, f1, loss):
         return [metric_row(name, "validation", "f1", f1), metric_row(name, "validation", "log_loss", loss)]
-    metrics = metric_frame([*rows("claims_classifier_engagement", 0.9, 0.1), *rows("claims_classifier_text", 1.0, 0.2),
-                            *rows("claims_classifier_both", 1.0, 0.2)])
+
+    metrics = metric_frame(
+        [
+            *rows("claims_classifier_engagement", 0.9, 0.1),
+            *rows("claims_classifier_text", 1.0, 0.2),
+            *rows("claims_classifier_both", 1.0, 0.2),
+        ]
+    )
     assert cc.select_candidate(metrics) == "claims_classifier_text"
     metrics.loc[(metrics["model_name"] == "claims_classifier_both") & (metrics["metric"] == "log_loss"), "value"] = 0.1
     assert cc.select_candidate(metrics) == "claims_classifier_both"
@@ -269,7 +306,10 @@ def test_importance_is_top_n_per_candidate(synthetic_claims):
     frame, _ = synthetic_claims
     importance = cc.candidate_importance(frame, seed=3, top_n=5)
     assert importance.groupby("model_name").size().to_dict() == {
-        "claims_classifier_both": 5, "claims_classifier_engagement": 5, "claims_classifier_text": 5}
+        "claims_classifier_both": 5,
+        "claims_classifier_engagement": 5,
+        "claims_classifier_text": 5,
+    }
     assert (importance["importance"] >= 0).all()
     top_engagement = importance[importance["model_name"] == "claims_classifier_engagement"].iloc[0]
     assert top_engagement["feature"] == "log_view_count" and top_engagement["direction"] == "claim"
@@ -277,27 +317,39 @@ def test_importance_is_top_n_per_candidate(synthetic_claims):
 
 # --- other people's files: no rows, a handful of rows, one class only ---------------------------
 
-STAGED_DTYPES = {"claim_row_id": "int64", "video_id": "int64", "claim_status": "str", "is_claim": "bool",
-                 "video_duration_seconds": "float64", "transcription_text": "str", "verified_status": "str",
-                 "author_ban_status": "str", "is_verified": "bool", **{column: "int64" for column in COUNTS}}
+STAGED_DTYPES = {
+    "claim_row_id": "int64",
+    "video_id": "int64",
+    "claim_status": "str",
+    "is_claim": "bool",
+    "video_duration_seconds": "float64",
+    "transcription_text": "str",
+    "verified_status": "str",
+    "author_ban_status": "str",
+    "is_verified": "bool",
+    **{column: "int64" for column in COUNTS},
+}
 
 
 def staged_rows(claims: int, opinions: int) -> pd.DataFrame:
     """Hand-made rows of stg_moderation__claims_videos: claims first, ids above 2**53, varied counts."""
     n = claims + opinions
     position = np.arange(n)
-    frame = pd.DataFrame({
-        "claim_row_id": position + 1,
-        "video_id": 2**60 + position,
-        "claim_status": ["claim"] * claims + ["opinion"] * opinions,
-        "is_claim": position < claims,
-        "video_duration_seconds": 5.0 + (position * 7) % 50,
-        "transcription_text": [f"someone told me fact {i}" if i < claims else f"i think opinion {i}"
-                               for i in range(n)],
-        "verified_status": np.where(position % 3 == 0, "verified", "not verified"),
-        "author_ban_status": "active",
-        **{column: (position * (k + 3) * 37) % 1000 for k, column in enumerate(COUNTS)},
-    })
+    frame = pd.DataFrame(
+        {
+            "claim_row_id": position + 1,
+            "video_id": 2**60 + position,
+            "claim_status": ["claim"] * claims + ["opinion"] * opinions,
+            "is_claim": position < claims,
+            "video_duration_seconds": 5.0 + (position * 7) % 50,
+            "transcription_text": [
+                f"someone told me fact {i}" if i < claims else f"i think opinion {i}" for i in range(n)
+            ],
+            "verified_status": np.where(position % 3 == 0, "verified", "not verified"),
+            "author_ban_status": "active",
+            **{column: (position * (k + 3) * 37) % 1000 for k, column in enumerate(COUNTS)},
+        }
+    )
     frame["is_verified"] = frame["verified_status"] == "verified"
     return frame.astype(STAGED_DTYPES)
 
@@ -314,8 +366,9 @@ def every_model_output(frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
     predictions = cc.run_claims_classifier(frame, seed=42)
     verified = fit_verified_status_model(frame, seed=42)
     return {
-        "int_claims_view_counts_compared": compare_groups(frame["view_count"], frame["is_verified"],
-                                                          "verified", "not verified"),
+        "int_claims_view_counts_compared": compare_groups(
+            frame["view_count"], frame["is_verified"], "verified", "not verified"
+        ),
         "int_verified_status_coefficients_fitted": verified.coefficients,
         "verified_status_model_metrics": verified.metrics,
         "int_claims_videos_classified": predictions,
@@ -327,25 +380,69 @@ def every_model_output(frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
 
 EXPECTED_TYPES = {
     "int_claims_view_counts_compared": {
-        "test_name": "VARCHAR", "group_a": "VARCHAR", "group_b": "VARCHAR", "n_a": "BIGINT", "n_b": "BIGINT",
-        **{c: "DOUBLE" for c in ["mean_a", "mean_b", "median_a", "median_b", "mean_difference", "statistic",
-                                 "degrees_of_freedom", "p_value", "ci_lower", "ci_upper", "effect_size"]},
-        "effect_size_measure": "VARCHAR", "skipped_reason": "VARCHAR"},
-    "int_verified_status_coefficients_fitted": {"feature": "VARCHAR", "coefficient": "DOUBLE",
-                                                "odds_ratio": "DOUBLE", "variance_inflation_factor": "DOUBLE"},
-    "verified_status_model_metrics": dict(zip(METRIC_COLUMNS, ["VARCHAR", "VARCHAR", "VARCHAR", "DOUBLE",
-                                                               "VARCHAR", "DOUBLE"])),
-    "int_claims_videos_classified": {"video_id": "BIGINT", "dataset_type": "VARCHAR", "claim_status": "VARCHAR",
-                                     "probability_engagement": "DOUBLE", "probability_text": "DOUBLE",
-                                     "probability_both": "DOUBLE", "model_name": "VARCHAR",
-                                     "claim_probability": "DOUBLE", "predicted_claim_status": "VARCHAR"},
-    "claims_classifier_metrics": dict(zip(METRIC_COLUMNS, ["VARCHAR", "VARCHAR", "VARCHAR", "DOUBLE", "VARCHAR",
-                                                           "DOUBLE"])),
-    "int_claims_features_ranked": {"model_name": "VARCHAR", "feature": "VARCHAR", "importance": "DOUBLE",
-                                   "direction": "VARCHAR", "importance_rank": "BIGINT"},
-    "int_claims_features_audited": {"feature": "VARCHAR", "feature_kind": "VARCHAR", "best_rule": "VARCHAR",
-                                    "accuracy": "DOUBLE", "distinct_values": "BIGINT", "videos": "BIGINT",
-                                    "is_leaky": "BOOLEAN"},
+        "test_name": "VARCHAR",
+        "group_a": "VARCHAR",
+        "group_b": "VARCHAR",
+        "n_a": "BIGINT",
+        "n_b": "BIGINT",
+        **{
+            c: "DOUBLE"
+            for c in [
+                "mean_a",
+                "mean_b",
+                "median_a",
+                "median_b",
+                "mean_difference",
+                "statistic",
+                "degrees_of_freedom",
+                "p_value",
+                "ci_lower",
+                "ci_upper",
+                "effect_size",
+            ]
+        },
+        "effect_size_measure": "VARCHAR",
+        "skipped_reason": "VARCHAR",
+    },
+    "int_verified_status_coefficients_fitted": {
+        "feature": "VARCHAR",
+        "coefficient": "DOUBLE",
+        "odds_ratio": "DOUBLE",
+        "variance_inflation_factor": "DOUBLE",
+    },
+    "verified_status_model_metrics": dict(
+        zip(METRIC_COLUMNS, ["VARCHAR", "VARCHAR", "VARCHAR", "DOUBLE", "VARCHAR", "DOUBLE"])
+    ),
+    "int_claims_videos_classified": {
+        "video_id": "BIGINT",
+        "dataset_type": "VARCHAR",
+        "claim_status": "VARCHAR",
+        "probability_engagement": "DOUBLE",
+        "probability_text": "DOUBLE",
+        "probability_both": "DOUBLE",
+        "model_name": "VARCHAR",
+        "claim_probability": "DOUBLE",
+        "predicted_claim_status": "VARCHAR",
+    },
+    "claims_classifier_metrics": dict(
+        zip(METRIC_COLUMNS, ["VARCHAR", "VARCHAR", "VARCHAR", "DOUBLE", "VARCHAR", "DOUBLE"])
+    ),
+    "int_claims_features_ranked": {
+        "model_name": "VARCHAR",
+        "feature": "VARCHAR",
+        "importance": "DOUBLE",
+        "direction": "VARCHAR",
+        "importance_rank": "BIGINT",
+    },
+    "int_claims_features_audited": {
+        "feature": "VARCHAR",
+        "feature_kind": "VARCHAR",
+        "best_rule": "VARCHAR",
+        "accuracy": "DOUBLE",
+        "distinct_values": "BIGINT",
+        "videos": "BIGINT",
+        "is_leaky": "BOOLEAN",
+    },
 }
 
 
@@ -359,10 +456,16 @@ def test_no_labelled_videos_publish_both_test_rows_and_what_was_not_fitted():
     outputs = every_model_output(staged_rows(0, 0))
     tests = outputs["int_claims_view_counts_compared"].set_index("test_name")
     assert tests["n_a"].tolist() == [0, 0] and tests["p_value"].isna().all()
-    assert tests["skipped_reason"].to_dict() == {"welch_t_test": "fewer_than_two_videos_in_a_group",
-                                                 "mann_whitney_u": "empty_group"}
-    for name in ("int_verified_status_coefficients_fitted", "int_claims_videos_classified",
-                 "int_claims_features_ranked", "int_claims_features_audited"):
+    assert tests["skipped_reason"].to_dict() == {
+        "welch_t_test": "fewer_than_two_videos_in_a_group",
+        "mann_whitney_u": "empty_group",
+    }
+    for name in (
+        "int_verified_status_coefficients_fitted",
+        "int_claims_videos_classified",
+        "int_claims_features_ranked",
+        "int_claims_features_audited",
+    ):
         assert outputs[name].empty, name
     flags = outputs["claims_classifier_metrics"].pivot(index="model_name", columns="metric", values="value")
     assert flags.to_dict("list") == {"is_fitted": [0.0] * 3, "is_selected": [0.0] * 3}
@@ -429,8 +532,7 @@ def test_split_falls_back_from_stratified_to_plain_to_all_train():
     rare = pd.Series([True] + [False] * 9)  # one claim: cannot be stratified
     split = cc.split_dataset(rare, seed=1, validation_share=0.2, test_share=0.2)
     assert (split == cc.split_dataset(rare, seed=1, validation_share=0.2, test_share=0.2)).all()
-    assert sorted(pd.Series(split).value_counts().to_dict().items()) == [("test", 2), ("train", 6),
-                                                                         ("validation", 2)]
+    assert sorted(pd.Series(split).value_counts().to_dict().items()) == [("test", 2), ("train", 6), ("validation", 2)]
     assert cc.split_dataset(pd.Series([True]), seed=1, validation_share=0.2, test_share=0.2).tolist() == ["train"]
     assert cc.split_dataset(pd.Series([], dtype=bool), seed=1, validation_share=0.2, test_share=0.2).size == 0
 
@@ -445,6 +547,7 @@ def test_vif_leaves_out_columns_that_do_not_vary():
 
 
 def test_metric_frame_leaves_out_metrics_that_could_not_be_computed():
-    frame = metric_frame([metric_row("m", "test", "f1", float("nan"), "majority_class", 0.5),
-                          metric_row("m", "test", "rows", 0)])
+    frame = metric_frame(
+        [metric_row("m", "test", "f1", float("nan"), "majority_class", 0.5), metric_row("m", "test", "rows", 0)]
+    )
     assert frame["metric"].tolist() == ["rows"]

@@ -90,7 +90,8 @@ def test_reader_keeps_old_file_while_new_readers_see_the_new_build(publishing_en
         # New raw data: keep 25 users (interactions are not rebuilt by this selection).
         duckdb.connect().execute(
             f"copy (select * from read_parquet('{raw}/users.parquet') order by user_id limit 25) "
-            f"to '{raw}/users_new.parquet' (format parquet)")
+            f"to '{raw}/users_new.parquet' (format parquet)"
+        )
         (raw / "users_new.parquet").replace(raw / "users.parquet")
 
         # Without staging, this build would fail with "Could not set lock" on the held file.

@@ -30,20 +30,34 @@ def synthetic_features(n: int = 6000, seed: int = 0) -> pd.DataFrame:
     genre = np.where(rng.random(n) < 0.6, preferred[user], rng.choice(list(GENRE_BASE), n))
     kind = rng.choice(list(TYPE_FACTOR), n, p=[0.7, 0.2, 0.1])
     match = genre == preferred[user]
-    watch = (np.vectorize(GENRE_BASE.get)(genre) * np.where(match, 1.6, 1.0) * user_factor[user]
-             * np.vectorize(TYPE_FACTOR.get)(kind) * rng.lognormal(0.0, 0.5, n))
+    watch = (
+        np.vectorize(GENRE_BASE.get)(genre)
+        * np.where(match, 1.6, 1.0)
+        * user_factor[user]
+        * np.vectorize(TYPE_FACTOR.get)(kind)
+        * rng.lognormal(0.0, 0.5, n)
+    )
     clicked = pd.Timestamp("2026-01-01") + pd.to_timedelta(np.sort(rng.integers(0, 200 * 86400, n)), unit="s")
-    frame = pd.DataFrame({
-        "interaction_id": np.arange(1, n + 1), "user_id": user + 1, "first_clicked_at": clicked,
-        "watch_time_seconds": watch, "interaction_type": kind, "preferred_genre": preferred[user],
-        "video_genre": genre, "is_preferred_genre": match,
-        "video_age_days": rng.uniform(0, 100, n), "video_prior_interactions": rng.integers(0, 50, n),
-    })
+    frame = pd.DataFrame(
+        {
+            "interaction_id": np.arange(1, n + 1),
+            "user_id": user + 1,
+            "first_clicked_at": clicked,
+            "watch_time_seconds": watch,
+            "interaction_type": kind,
+            "preferred_genre": preferred[user],
+            "video_genre": genre,
+            "is_preferred_genre": match,
+            "video_age_days": rng.uniform(0, 100, n),
+            "video_prior_interactions": rng.integers(0, 50, n),
+        }
+    )
     grouped = frame.groupby("user_id")["watch_time_seconds"]
     frame["user_prior_interactions"] = grouped.cumcount()
     prior_sum = grouped.cumsum() - frame["watch_time_seconds"]
     frame["user_prior_mean_watch_time_seconds"] = (prior_sum / frame["user_prior_interactions"]).where(
-        frame["user_prior_interactions"] > 0, frame["watch_time_seconds"].mean())
+        frame["user_prior_interactions"] > 0, frame["watch_time_seconds"].mean()
+    )
     frame["is_cold_start_user"] = frame["user_prior_interactions"] == 0
     return frame
 
@@ -111,12 +125,16 @@ def test_a_handful_of_clicks_is_scored(rows):
 
 
 def test_undefined_r2_has_no_row_and_equal_actuals_still_score():
-    scored = pd.DataFrame({
-        "interaction_id": range(4), "dataset_type": ["train", "train", "test", "test"],
-        "watch_time_seconds": [10.0, 30.0, 20.0, 20.0],
-        "predicted_watch_time_seconds": [12.0, 28.0, 18.0, 25.0],
-        "global_mean_prediction": [20.0] * 4, "genre_mean_prediction": [20.0] * 4,
-    })
+    scored = pd.DataFrame(
+        {
+            "interaction_id": range(4),
+            "dataset_type": ["train", "train", "test", "test"],
+            "watch_time_seconds": [10.0, 30.0, 20.0, 20.0],
+            "predicted_watch_time_seconds": [12.0, 28.0, 18.0, 25.0],
+            "global_mean_prediction": [20.0] * 4,
+            "genre_mean_prediction": [20.0] * 4,
+        }
+    )
     metrics = wt.metrics_frame(scored).set_index(["model_name", "dataset_type", "metric"])
     assert ("watch_time_gradient_boosting", "train", "r2") in metrics.index
     # Both test actuals are 20: R2 is undefined there, MAE is not.
@@ -190,7 +208,8 @@ def match_factor(scored: pd.DataFrame) -> float:
     genre matches over the rest, on the test split."""
     test = scored[scored["dataset_type"] == "test"].assign(
         is_match=lambda f: f["preferred_genre"] == f["video_genre"],
-        log_prediction=lambda f: np.log(f["predicted_watch_time_seconds"]))
+        log_prediction=lambda f: np.log(f["predicted_watch_time_seconds"]),
+    )
     cells = test.groupby(["video_genre", "interaction_type", "is_match"])["log_prediction"].mean().unstack()
     return float(np.exp((cells[True] - cells[False]).median()))
 
@@ -226,15 +245,18 @@ def test_score_interactions_returns_one_row_per_interaction_and_metrics_for_ever
 
 
 def test_metrics_frame_has_one_row_per_model_split_and_metric():
-    scored = pd.DataFrame({
-        "interaction_id": range(6), "dataset_type": ["train"] * 3 + ["test"] * 3,
-        "watch_time_seconds": [10.0, 20.0, 30.0, 10.0, 20.0, 60.0],
-        "predicted_watch_time_seconds": [12.0, 18.0, 30.0, 10.0, 25.0, 50.0],
-        "global_mean_prediction": [20.0] * 6, "genre_mean_prediction": [15.0, 15.0, 30.0, 15.0, 15.0, 30.0],
-    })
+    scored = pd.DataFrame(
+        {
+            "interaction_id": range(6),
+            "dataset_type": ["train"] * 3 + ["test"] * 3,
+            "watch_time_seconds": [10.0, 20.0, 30.0, 10.0, 20.0, 60.0],
+            "predicted_watch_time_seconds": [12.0, 18.0, 30.0, 10.0, 25.0, 50.0],
+            "global_mean_prediction": [20.0] * 6,
+            "genre_mean_prediction": [15.0, 15.0, 30.0, 15.0, 15.0, 30.0],
+        }
+    )
     metrics = wt.metrics_frame(scored)
-    assert list(metrics.columns) == ["model_name", "dataset_type", "metric", "value", "baseline_name",
-                                     "baseline_value"]
+    assert list(metrics.columns) == ["model_name", "dataset_type", "metric", "value", "baseline_name", "baseline_value"]
     assert not metrics.duplicated(["model_name", "dataset_type", "metric"]).any()
     assert len(metrics) == 2 * (3 + 3 + 1)
     row = metrics.set_index(["model_name", "dataset_type", "metric"])
@@ -302,9 +324,14 @@ def independent_test_metrics(predictions: pd.DataFrame) -> dict[str, dict[str, f
         "genre_mean": genre_mean,
     }
     actual = test["watch_time_seconds"]
-    return {name: {"mae": mean_absolute_error(actual, values),
-                   "rmse": float(np.sqrt(mean_squared_error(actual, values))),
-                   "r2": r2_score(actual, values)} for name, values in candidates.items()}
+    return {
+        name: {
+            "mae": mean_absolute_error(actual, values),
+            "rmse": float(np.sqrt(mean_squared_error(actual, values))),
+            "r2": r2_score(actual, values),
+        }
+        for name, values in candidates.items()
+    }
 
 
 def test_model_beats_both_baselines_on_the_test_split(predictions: pd.DataFrame):
@@ -317,11 +344,9 @@ def test_model_beats_both_baselines_on_the_test_split(predictions: pd.DataFrame)
     assert metrics["model"]["r2"] > metrics["genre_mean"]["r2"] + 0.1
 
 
-def test_metrics_table_agrees_with_the_independent_computation(warehouse: BuiltWarehouse,
-                                                               predictions: pd.DataFrame):
+def test_metrics_table_agrees_with_the_independent_computation(warehouse: BuiltWarehouse, predictions: pd.DataFrame):
     expected = independent_test_metrics(predictions)
-    table = warehouse.query(
-        "select * from intermediate.watch_time_model_metrics where dataset_type = 'test'")
+    table = warehouse.query("select * from intermediate.watch_time_model_metrics where dataset_type = 'test'")
     rows = table.set_index(["model_name", "metric"])
     for metric in ("mae", "rmse", "r2"):
         model = rows.loc[("watch_time_gradient_boosting", metric)]
@@ -349,11 +374,13 @@ def test_features_use_only_strictly_earlier_interactions(warehouse: BuiltWarehou
     assert len(features) == len(interactions)
     # Sample rows with a history, cold-start rows, and rows that share their click instant.
     tied = interactions[interactions.duplicated(["user_id", "first_clicked_at"], keep=False)]
-    sample_ids = pd.concat([
-        features[~features["is_cold_start_user"]].sample(150, random_state=1)["interaction_id"],
-        features[features["is_cold_start_user"]].sample(40, random_state=2)["interaction_id"],
-        tied["interaction_id"].head(10),
-    ]).unique()
+    sample_ids = pd.concat(
+        [
+            features[~features["is_cold_start_user"]].sample(150, random_state=1)["interaction_id"],
+            features[features["is_cold_start_user"]].sample(40, random_state=2)["interaction_id"],
+            tied["interaction_id"].head(10),
+        ]
+    ).unique()
     by_id = features.set_index("interaction_id")
     genre_day = interactions.assign(day=interactions["first_clicked_at"].dt.normalize())
     for interaction_id in sample_ids:
@@ -368,8 +395,10 @@ def test_features_use_only_strictly_earlier_interactions(warehouse: BuiltWarehou
         assert got["video_age_days"] == pytest.approx(age, abs=1e-9)
         assert bool(got["is_preferred_genre"]) == (row["preferred_genre"] == row["video_genre"])
         if user_earlier.empty:
-            fallback = genre_day[(genre_day["video_genre"] == row["video_genre"])
-                                 & (genre_day["day"] < row["first_clicked_at"].normalize())]
+            fallback = genre_day[
+                (genre_day["video_genre"] == row["video_genre"])
+                & (genre_day["day"] < row["first_clicked_at"].normalize())
+            ]
             expected = fallback["watch_time_seconds"].mean() if len(fallback) else np.nan
         else:
             expected = user_earlier["watch_time_seconds"].mean()
@@ -384,7 +413,8 @@ def test_features_do_not_change_when_the_future_is_removed(warehouse: BuiltWareh
     pandas from the interactions before the cut only, equal the warehouse's (computed on all)."""
     features = warehouse.query(
         "select interaction_id, user_prior_interactions, user_prior_mean_watch_time_seconds, "
-        "is_cold_start_user from intermediate.int_interactions_featurized_for_watch_time")
+        "is_cold_start_user from intermediate.int_interactions_featurized_for_watch_time"
+    )
     cut = interactions["first_clicked_at"].quantile(0.5)
     past = interactions[interactions["first_clicked_at"] < cut].sort_values(["user_id", "first_clicked_at"])
     per_instant = past.groupby(["user_id", "first_clicked_at"])["watch_time_seconds"].agg(["sum", "size"])
@@ -393,8 +423,11 @@ def test_features_do_not_change_when_the_future_is_removed(warehouse: BuiltWareh
     got = features.set_index("interaction_id").loc[expected.index]
     assert (got["user_prior_interactions"].to_numpy() == expected["size"].to_numpy()).all()
     warm = expected["size"] > 0
-    np.testing.assert_allclose(got.loc[warm, "user_prior_mean_watch_time_seconds"].to_numpy(),
-                               (expected.loc[warm, "sum"] / expected.loc[warm, "size"]).to_numpy(), rtol=1e-9)
+    np.testing.assert_allclose(
+        got.loc[warm, "user_prior_mean_watch_time_seconds"].to_numpy(),
+        (expected.loc[warm, "sum"] / expected.loc[warm, "size"]).to_numpy(),
+        rtol=1e-9,
+    )
 
 
 def test_shared_ml_model_metrics_carries_the_watch_time_rows(warehouse: BuiltWarehouse):

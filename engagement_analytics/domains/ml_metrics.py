@@ -7,16 +7,33 @@ import numpy as np
 import pandas as pd
 
 METRIC_COLUMNS = ["model_name", "dataset_type", "metric", "value", "baseline_name", "baseline_value"]
-METRIC_DTYPES = {"model_name": "str", "dataset_type": "str", "metric": "str", "value": "float64",
-                 "baseline_name": "str", "baseline_value": "float64"}
+METRIC_DTYPES = {
+    "model_name": "str",
+    "dataset_type": "str",
+    "metric": "str",
+    "value": "float64",
+    "baseline_name": "str",
+    "baseline_value": "float64",
+}
 
 
-def metric_row(model_name: str, dataset_type: str, metric: str, value: float,
-               baseline_name: str | None = None, baseline_value: float | None = None) -> dict:
+def metric_row(
+    model_name: str,
+    dataset_type: str,
+    metric: str,
+    value: float,
+    baseline_name: str | None = None,
+    baseline_value: float | None = None,
+) -> dict:
     """One row of the ml_model_metrics layout."""
-    return {"model_name": model_name, "dataset_type": dataset_type, "metric": metric, "value": float(value),
-            "baseline_name": baseline_name,
-            "baseline_value": None if baseline_value is None else float(baseline_value)}
+    return {
+        "model_name": model_name,
+        "dataset_type": dataset_type,
+        "metric": metric,
+        "value": float(value),
+        "baseline_name": baseline_name,
+        "baseline_value": None if baseline_value is None else float(baseline_value),
+    }
 
 
 def metric_frame(rows: list[dict]) -> pd.DataFrame:

@@ -73,28 +73,40 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     generate = commands.add_parser("generate", help="write every raw-data contract file with planted effects")
-    generate.add_argument("--scale", type=float, default=DEFAULT_SCALE,
-                          help=f"scale factor; 1 = SF1 (default {DEFAULT_SCALE}, the embedded default data)")
+    generate.add_argument(
+        "--scale",
+        type=float,
+        default=DEFAULT_SCALE,
+        help=f"scale factor; 1 = SF1 (default {DEFAULT_SCALE}, the embedded default data)",
+    )
     generate.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})")
     generate.add_argument("--out", required=True, help="folder to write the files into")
-    generate.add_argument("--profile", default="default",
-                          help="named conventions of the files: ids, variant names and arms, landmark units, "
-                               "expression labels, time span, cold-start share (default: default)")
+    generate.add_argument(
+        "--profile",
+        default="default",
+        help="named conventions of the files: ids, variant names and arms, landmark units, "
+        "expression labels, time span, cold-start share (default: default)",
+    )
     generate.add_argument("--quiet", action="store_true", help="no progress bar")
     generate.set_defaults(handler=_generate)
 
     # Everything after `build` goes to dbt untouched (see main()); listed here for --help.
-    commands.add_parser("build", help="build the warehouse (default data unless WAREHOUSE_RAW_DIR is set); "
-                                      "further arguments go to dbt build")
+    commands.add_parser(
+        "build",
+        help="build the warehouse (default data unless WAREHOUSE_RAW_DIR is set); further arguments go to dbt build",
+    )
 
     contract = commands.add_parser(
-        "check-contract", help="check a raw folder against the raw-data contract (what `build` does before dbt); "
-                               "exit code 2 when it is broken")
+        "check-contract",
+        help="check a raw folder against the raw-data contract (what `build` does before dbt); "
+        "exit code 2 when it is broken",
+    )
     contract.add_argument("--raw-dir", help="the folder to check (default: WAREHOUSE_RAW_DIR, else the default data)")
     contract.set_defaults(handler=_check_contract)
 
     movielens = commands.add_parser(
-        "import-movielens", help="convert MovieLens 100K (u.data, u.item, u.genre) into the feed contract files")
+        "import-movielens", help="convert MovieLens 100K (u.data, u.item, u.genre) into the feed contract files"
+    )
     movielens.add_argument("--source", required=True, help="folder holding u.data, u.item and u.genre")
     movielens.add_argument("--out", required=True, help="folder to write users, videos and interactions.parquet")
     movielens.set_defaults(handler=_import_movielens)

@@ -70,12 +70,16 @@ def canonical_frame(con: duckdb.DuckDBPyConnection, table: str, schema: str = DE
         values = frame[column]
         if _is_float(values):
             keys[column] = _round_significant(values)
-        elif pd.api.types.is_bool_dtype(values.dtype) or pd.api.types.is_numeric_dtype(values.dtype) \
-                or pd.api.types.is_datetime64_any_dtype(values.dtype):
+        elif (
+            pd.api.types.is_bool_dtype(values.dtype)
+            or pd.api.types.is_numeric_dtype(values.dtype)
+            or pd.api.types.is_datetime64_any_dtype(values.dtype)
+        ):
             keys[column] = values
         else:
-            keys[column] = values.map(lambda v: None if v is None or (isinstance(v, float) and math.isnan(v))
-                                      else repr(v))
+            keys[column] = values.map(
+                lambda v: None if v is None or (isinstance(v, float) and math.isnan(v)) else repr(v)
+            )
     order = keys.sort_values(list(keys.columns), na_position="last", kind="mergesort").index
     return frame.loc[order].reset_index(drop=True)
 
@@ -105,24 +109,34 @@ def _compare_frames(table: str, left: pd.DataFrame, right: pd.DataFrame, rel_tol
             bad = np.flatnonzero(~equal.to_numpy(dtype=bool))
         if len(bad):
             row = int(bad[0])
-            differences.append(TableDifference(
-                table, f"column {column}: {len(bad)} rows differ, first at sorted row {row}: "
-                       f"{_plain(a.iloc[row])!r} vs {_plain(b.iloc[row])!r}"))
+            differences.append(
+                TableDifference(
+                    table,
+                    f"column {column}: {len(bad)} rows differ, first at sorted row {row}: "
+                    f"{_plain(a.iloc[row])!r} vs {_plain(b.iloc[row])!r}",
+                )
+            )
     return differences
 
 
-def compare_warehouses(left: Path, right: Path, schema: str = DEFAULT_SCHEMA,
-                       rel_tol: float = DEFAULT_REL_TOL) -> list[TableDifference]:
+def compare_warehouses(
+    left: Path, right: Path, schema: str = DEFAULT_SCHEMA, rel_tol: float = DEFAULT_REL_TOL
+) -> list[TableDifference]:
     """Every difference between the tables of ``schema`` in two DuckDB files (empty: identical)."""
     with duckdb.connect(str(left), read_only=True) as a, duckdb.connect(str(right), read_only=True) as b:
         left_tables, right_tables = table_names(a, schema), table_names(b, schema)
-        differences = [TableDifference(name, "only in the first warehouse")
-                       for name in sorted(set(left_tables) - set(right_tables))]
-        differences += [TableDifference(name, "only in the second warehouse")
-                        for name in sorted(set(right_tables) - set(left_tables))]
+        differences = [
+            TableDifference(name, "only in the first warehouse")
+            for name in sorted(set(left_tables) - set(right_tables))
+        ]
+        differences += [
+            TableDifference(name, "only in the second warehouse")
+            for name in sorted(set(right_tables) - set(left_tables))
+        ]
         for name in sorted(set(left_tables) & set(right_tables)):
-            differences += _compare_frames(name, canonical_frame(a, name, schema),
-                                           canonical_frame(b, name, schema), rel_tol)
+            differences += _compare_frames(
+                name, canonical_frame(a, name, schema), canonical_frame(b, name, schema), rel_tol
+            )
     return differences
 
 

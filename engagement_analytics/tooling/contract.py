@@ -62,38 +62,101 @@ class ContractFile:
 
 
 CONTRACT: tuple[ContractFile, ...] = (
-    ContractFile("users.parquet", "feed", (
-        Column("user_id", BIGINT), Column("preferred_genre", VARCHAR), Column("last_active", DATE))),
-    ContractFile("videos.parquet", "feed", (
-        Column("video_id", BIGINT), Column("genre", VARCHAR), Column("upload_date", DATE))),
-    ContractFile("interactions.parquet", "feed", (
-        Column("interaction_id", BIGINT), Column("user_id", BIGINT), Column("video_id", BIGINT),
-        Column("watch_time", DOUBLE), Column("first_click_timestamp", TIMESTAMP),
-        Column("interaction_type", VARCHAR), Column("shares", INTEGER))),
-    ContractFile("claims_videos.csv", "moderation", (
-        Column("id", BIGINT, aliases=("#",)), Column("claim_status", VARCHAR), Column("video_id", BIGINT),
-        Column("video_duration_sec", DOUBLE), Column("video_transcription_text", VARCHAR),
-        Column("verified_status", VARCHAR), Column("author_ban_status", VARCHAR),
-        Column("video_view_count", BIGINT), Column("video_like_count", BIGINT),
-        Column("video_share_count", BIGINT), Column("video_download_count", BIGINT),
-        Column("video_comment_count", BIGINT))),
-    ContractFile("user_facial_data.parquet", "face", (
-        Column("user_id", BIGINT), Column("captured_at", TIMESTAMP), Column("landmark_id", INTEGER),
-        Column("x", DOUBLE), Column("y", DOUBLE), Column("z", DOUBLE))),
-    ContractFile("user_expressions.parquet", "face", (
-        Column("user_id", BIGINT), Column("recorded_at", TIMESTAMP), Column("expression_type", VARCHAR),
-        Column("expression_strength", DOUBLE))),
-    ContractFile("product_interactions.parquet", "face", (
-        Column("user_id", BIGINT), Column("started_at", TIMESTAMP), Column("product", VARCHAR),
-        Column("interaction_time", DOUBLE))),
-    ContractFile("experiments.csv", "experiments", (
-        Column("experiment_id", VARCHAR), Column("surface", VARCHAR), Column("start_date", DATE),
-        Column("end_date", DATE), Column("control_variant", VARCHAR), Column("treatment_share", DOUBLE),
-        # The arms and their planned shares (see the experiments docs); optional.
-        Column("arms", VARCHAR, required=False))),
-    ContractFile("experiment_assignments.parquet", "experiments", (
-        Column("experiment_id", VARCHAR), Column("user_id", BIGINT), Column("variant", VARCHAR),
-        Column("assigned_at", TIMESTAMP))),
+    ContractFile(
+        "users.parquet",
+        "feed",
+        (Column("user_id", BIGINT), Column("preferred_genre", VARCHAR), Column("last_active", DATE)),
+    ),
+    ContractFile(
+        "videos.parquet", "feed", (Column("video_id", BIGINT), Column("genre", VARCHAR), Column("upload_date", DATE))
+    ),
+    ContractFile(
+        "interactions.parquet",
+        "feed",
+        (
+            Column("interaction_id", BIGINT),
+            Column("user_id", BIGINT),
+            Column("video_id", BIGINT),
+            Column("watch_time", DOUBLE),
+            Column("first_click_timestamp", TIMESTAMP),
+            Column("interaction_type", VARCHAR),
+            Column("shares", INTEGER),
+        ),
+    ),
+    ContractFile(
+        "claims_videos.csv",
+        "moderation",
+        (
+            Column("id", BIGINT, aliases=("#",)),
+            Column("claim_status", VARCHAR),
+            Column("video_id", BIGINT),
+            Column("video_duration_sec", DOUBLE),
+            Column("video_transcription_text", VARCHAR),
+            Column("verified_status", VARCHAR),
+            Column("author_ban_status", VARCHAR),
+            Column("video_view_count", BIGINT),
+            Column("video_like_count", BIGINT),
+            Column("video_share_count", BIGINT),
+            Column("video_download_count", BIGINT),
+            Column("video_comment_count", BIGINT),
+        ),
+    ),
+    ContractFile(
+        "user_facial_data.parquet",
+        "face",
+        (
+            Column("user_id", BIGINT),
+            Column("captured_at", TIMESTAMP),
+            Column("landmark_id", INTEGER),
+            Column("x", DOUBLE),
+            Column("y", DOUBLE),
+            Column("z", DOUBLE),
+        ),
+    ),
+    ContractFile(
+        "user_expressions.parquet",
+        "face",
+        (
+            Column("user_id", BIGINT),
+            Column("recorded_at", TIMESTAMP),
+            Column("expression_type", VARCHAR),
+            Column("expression_strength", DOUBLE),
+        ),
+    ),
+    ContractFile(
+        "product_interactions.parquet",
+        "face",
+        (
+            Column("user_id", BIGINT),
+            Column("started_at", TIMESTAMP),
+            Column("product", VARCHAR),
+            Column("interaction_time", DOUBLE),
+        ),
+    ),
+    ContractFile(
+        "experiments.csv",
+        "experiments",
+        (
+            Column("experiment_id", VARCHAR),
+            Column("surface", VARCHAR),
+            Column("start_date", DATE),
+            Column("end_date", DATE),
+            Column("control_variant", VARCHAR),
+            Column("treatment_share", DOUBLE),
+            # The arms and their planned shares (see the experiments docs); optional.
+            Column("arms", VARCHAR, required=False),
+        ),
+    ),
+    ContractFile(
+        "experiment_assignments.parquet",
+        "experiments",
+        (
+            Column("experiment_id", VARCHAR),
+            Column("user_id", BIGINT),
+            Column("variant", VARCHAR),
+            Column("assigned_at", TIMESTAMP),
+        ),
+    ),
 )
 CONTRACT_BY_NAME = {contract.name: contract for contract in CONTRACT}
 
@@ -111,8 +174,18 @@ def files_of(domain: str) -> list[ContractFile]:
 
 # --- types -----------------------------------------------------------------------------------
 
-INTEGER_TYPES = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT",
-                 "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT", "UHUGEINT"}
+INTEGER_TYPES = {
+    "TINYINT",
+    "SMALLINT",
+    "INTEGER",
+    "BIGINT",
+    "HUGEINT",
+    "UTINYINT",
+    "USMALLINT",
+    "UINTEGER",
+    "UBIGINT",
+    "UHUGEINT",
+}
 FLOAT_TYPES = {"FLOAT", "DOUBLE"}
 TEMPORAL_TYPES = {"DATE", "TIMESTAMP", "TIMESTAMP_S", "TIMESTAMP_MS", "TIMESTAMP_NS", "TIMESTAMP WITH TIME ZONE"}
 ZONED_TYPES = {"TIMESTAMP WITH TIME ZONE"}
@@ -130,7 +203,7 @@ def type_family(duckdb_type: str) -> str:
         return "text"
     if upper == "BLOB" or upper.startswith("BIT"):
         return "binary"
-    if (upper.endswith("]") or upper.startswith(("STRUCT", "MAP", "UNION", "LIST"))):
+    if upper.endswith("]") or upper.startswith(("STRUCT", "MAP", "UNION", "LIST")):
         return "nested"
     return "scalar"
 
@@ -157,6 +230,7 @@ def readable_as(duckdb_type: str, contract_type: str) -> bool:
 
 
 # --- problems and results ----------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -210,6 +284,7 @@ class ReadFile:
 
 # --- reading -----------------------------------------------------------------------------------
 
+
 def _sql_string(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
@@ -230,6 +305,7 @@ def _first_line(error: Exception) -> str:
 
 
 # --- checks per file ---------------------------------------------------------------------------
+
 
 def _by_lower_name(read: ReadFile) -> dict[str, list[str]]:
     names: dict[str, list[str]] = {}
@@ -258,13 +334,20 @@ def check_column_types(contract: ContractFile, read: ReadFile) -> list[Problem]:
             for actual in present.get(name.lower(), []):
                 stored = read.columns[actual]
                 if not readable_as(stored, column.type):
-                    problems.append(Problem(
-                        contract.name, f"is {stored}, which cannot be read as {column.type}", column=actual))
+                    problems.append(
+                        Problem(contract.name, f"is {stored}, which cannot be read as {column.type}", column=actual)
+                    )
                 elif stored.upper() in ZONED_TYPES and column.type in (DATE, TIMESTAMP):
-                    problems.append(Problem(
-                        contract.name, f"is {stored}: staging converts it to DuckDB's TimeZone setting and drops "
-                                       "the zone, which is UTC only when that setting is (the contract's "
-                                       "timestamps are UTC)", column=actual, severity="warning"))
+                    problems.append(
+                        Problem(
+                            contract.name,
+                            f"is {stored}: staging converts it to DuckDB's TimeZone setting and drops "
+                            "the zone, which is UTC only when that setting is (the contract's "
+                            "timestamps are UTC)",
+                            column=actual,
+                            severity="warning",
+                        )
+                    )
     return problems
 
 
@@ -287,6 +370,7 @@ def check_file(contract: ContractFile, path: Path, con: duckdb.DuckDBPyConnectio
 
 # --- the folder ----------------------------------------------------------------------------------
 
+
 def _names(contracts: Iterable[ContractFile]) -> str:
     return ", ".join(contract.name for contract in contracts)
 
@@ -306,17 +390,23 @@ def check_folder(raw_dir: Path) -> FolderCheck:
         result.domains.append(domain)
         for contract in contracts:
             if contract not in present:
-                result.problems.append(Problem(
-                    contract.name, f"is missing: the {domain} domain needs it ({_names(present)} "
-                                   f"{'is' if len(present) == 1 else 'are'} present in {raw_dir})"))
+                result.problems.append(
+                    Problem(
+                        contract.name,
+                        f"is missing: the {domain} domain needs it ({_names(present)} "
+                        f"{'is' if len(present) == 1 else 'are'} present in {raw_dir})",
+                    )
+                )
     if "experiments" in result.domains and not any(s in result.domains for s in EXPERIMENT_SURFACES):
-        result.problems.append(Problem(
-            _names(files_of("experiments")),
-            f"experiments need the files of a surface they test ({' or '.join(EXPERIMENT_SURFACES)}); "
-            f"none found in {raw_dir}"))
+        result.problems.append(
+            Problem(
+                _names(files_of("experiments")),
+                f"experiments need the files of a surface they test ({' or '.join(EXPERIMENT_SURFACES)}); "
+                f"none found in {raw_dir}",
+            )
+        )
     if not result.domains:
-        result.problems.append(Problem(str(raw_dir), "holds no contract file ("
-                                       + _names(CONTRACT) + ")"))
+        result.problems.append(Problem(str(raw_dir), "holds no contract file (" + _names(CONTRACT) + ")"))
     con = duckdb.connect()
     try:
         for domain in result.domains:

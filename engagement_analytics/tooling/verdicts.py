@@ -36,10 +36,11 @@ def verdict_sentence(row: dict) -> str:
         return f"{model} was not compared with a baseline (no metric with a baseline could be computed)."
     verdict = baseline_verdict(row.get("beats_baseline"), row["baseline_name"])
     if verdict == "direction unknown":
-        return (f"{model} was not compared with {row['baseline_name']} on {metric}: whether higher or lower "
-                f"is better is unknown.")
-    sentence = (f"{model} {verdict} on {metric}: {_figure(row['value'])} against "
-                f"{_figure(row['baseline_value'])}")
+        return (
+            f"{model} was not compared with {row['baseline_name']} on {metric}: whether higher or lower "
+            f"is better is unknown."
+        )
+    sentence = f"{model} {verdict} on {metric}: {_figure(row['value'])} against {_figure(row['baseline_value'])}"
     if not _missing(row.get("metrics_compared")):
         sentence += f" ({int(row['metrics_beating_baseline'])} of {int(row['metrics_compared'])} metrics beaten)"
     return sentence + "."
@@ -50,8 +51,10 @@ def with_verdicts(frame: pd.DataFrame) -> pd.DataFrame:
     frame as it is when it has no ``beats_baseline`` and ``baseline_name``)."""
     if not {"beats_baseline", "baseline_name"} <= set(frame.columns):
         return frame
-    verdicts = [baseline_verdict(beats, baseline)
-                for beats, baseline in zip(frame["beats_baseline"].astype(object), frame["baseline_name"].astype(object))]
+    verdicts = [
+        baseline_verdict(beats, baseline)
+        for beats, baseline in zip(frame["beats_baseline"].astype(object), frame["baseline_name"].astype(object))
+    ]
     shown = frame.copy()
     shown.insert(shown.columns.get_loc("beats_baseline"), "verdict", verdicts)
     return shown.drop(columns="beats_baseline")

@@ -65,15 +65,17 @@ def ensure_default_data(scale: float = DEFAULT_SCALE, seed: int = DEFAULT_SEED) 
 
 def dbt_environment(paths: BuildPaths, extra: dict[str, str] | None = None) -> dict[str, str]:
     env = dict(os.environ)
-    env.update({
-        "WAREHOUSE_RAW_DIR": str(paths.raw_dir),
-        "WAREHOUSE_DB": str(paths.warehouse_db),
-        "DBT_PROFILES_DIR": str(PROJECT_DIR),
-        "DBT_PROJECT_DIR": str(PROJECT_DIR),
-        "DBT_TARGET_PATH": str(paths.target_dir),
-        "DBT_LOG_PATH": str(paths.log_dir),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-    })
+    env.update(
+        {
+            "WAREHOUSE_RAW_DIR": str(paths.raw_dir),
+            "WAREHOUSE_DB": str(paths.warehouse_db),
+            "DBT_PROFILES_DIR": str(PROJECT_DIR),
+            "DBT_PROJECT_DIR": str(PROJECT_DIR),
+            "DBT_TARGET_PATH": str(paths.target_dir),
+            "DBT_LOG_PATH": str(paths.log_dir),
+            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        }
+    )
     env.update(extra or {})
     return env
 
@@ -84,8 +86,13 @@ def dbt_executable() -> str:
     return str(candidate) if candidate.exists() else "dbt"
 
 
-def run_dbt(args: list[str], paths: BuildPaths, extra_env: dict[str, str] | None = None,
-            capture: bool = False, on_line: Callable[[str], None] | None = None) -> subprocess.CompletedProcess:
+def run_dbt(
+    args: list[str],
+    paths: BuildPaths,
+    extra_env: dict[str, str] | None = None,
+    capture: bool = False,
+    on_line: Callable[[str], None] | None = None,
+) -> subprocess.CompletedProcess:
     """Run one dbt command against the project with the given paths.
 
     ``capture`` keeps stdout and stderr in the result. ``on_line`` also captures, and is called
@@ -95,8 +102,9 @@ def run_dbt(args: list[str], paths: BuildPaths, extra_env: dict[str, str] | None
     if on_line is None:
         return subprocess.run(command, cwd=PROJECT_DIR, env=env, text=True, capture_output=capture, check=False)
     lines: list[str] = []
-    with subprocess.Popen(command, cwd=PROJECT_DIR, env=env, text=True, stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT) as process:
+    with subprocess.Popen(
+        command, cwd=PROJECT_DIR, env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    ) as process:
         assert process.stdout is not None
         for line in process.stdout:
             lines.append(line)
@@ -168,9 +176,11 @@ def check_contract(raw_dir: Path) -> FolderCheck:
     for error in checked.errors:
         print(error, file=sys.stderr)
     if checked.errors:
-        print(f"the raw files in {raw_dir} break the contract ({len(checked.errors)} "
-              f"problem{'s' if len(checked.errors) != 1 else ''}); see the README's raw-data contract",
-              file=sys.stderr)
+        print(
+            f"the raw files in {raw_dir} break the contract ({len(checked.errors)} "
+            f"problem{'s' if len(checked.errors) != 1 else ''}); see the README's raw-data contract",
+            file=sys.stderr,
+        )
     return checked
 
 
@@ -200,11 +210,15 @@ def build(dbt_args: list[str] | None = None, on_line: Callable[[str], None] | No
         # Readers hold the published file read-only, so copying it is consistent.
         shutil.copyfile(published, staged)
     staged_paths = replace(paths, warehouse_db=staged)
-    result = run_dbt(["build", *dbt_args], staged_paths, {"WAREHOUSE_DOMAINS": ",".join(checked.domains)},
-                     on_line=on_line)
+    result = run_dbt(
+        ["build", *dbt_args], staged_paths, {"WAREHOUSE_DOMAINS": ",".join(checked.domains)}, on_line=on_line
+    )
     if result.returncode != 0:
-        print(f"dbt build failed (exit {result.returncode}); {published} was not changed; "
-              f"the failed build is in {staged}", file=sys.stderr)
+        print(
+            f"dbt build failed (exit {result.returncode}); {published} was not changed; "
+            f"the failed build is in {staged}",
+            file=sys.stderr,
+        )
         return result.returncode
     publish(staged, published)
     print(f"published {published}")
@@ -223,13 +237,15 @@ def present_domains(raw_dir: Path) -> dict[str, str]:
     return {"WAREHOUSE_DOMAINS": ",".join(domains)} if domains else {}
 
 
-def generate_docs(paths: BuildPaths, site_dir: Path, extra_args: list[str] | None = None
-                  ) -> subprocess.CompletedProcess:
+def generate_docs(
+    paths: BuildPaths, site_dir: Path, extra_args: list[str] | None = None
+) -> subprocess.CompletedProcess:
     """`dbt docs generate --static` against ``paths``, for the domains present in its raw folder;
     the one-file site goes to ``site_dir/index.html`` (manifest and catalog are inlined, so it
     opens from disk)."""
-    result = run_dbt(["docs", "generate", "--static", *(extra_args or [])], paths,
-                     present_domains(paths.raw_dir), capture=True)
+    result = run_dbt(
+        ["docs", "generate", "--static", *(extra_args or [])], paths, present_domains(paths.raw_dir), capture=True
+    )
     if result.returncode == 0:
         site_dir.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(paths.target_dir / "static_index.html", site_dir / "index.html")

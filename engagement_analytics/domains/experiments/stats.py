@@ -27,15 +27,40 @@ SHARE_EPSILON = 1e-9
 # The comparison frame, one row per experiment, metric and treatment arm, with its column types
 # (an empty frame keeps them, so the marts' contracts hold on empty input).
 COMPARISON_DTYPES: dict[str, str] = {
-    "experiment_id": "str", "metric": "str", "variant": "str", "users": "int64", "control_users": "int64",
-    "mean": "float64", "control_mean": "float64", "lift_abs": "float64", "lift_rel": "float64",
-    "std_err": "float64", "welch_df": "float64", "ci_low": "float64", "ci_high": "float64", "p_value": "float64",
-    "cuped_theta": "float64", "cuped_lift_abs": "float64", "cuped_std_err": "float64", "cuped_ci_low": "float64",
-    "cuped_ci_high": "float64", "cuped_p_value": "float64", "variance_reduction": "float64", "mde_abs": "float64",
-    "mde_rel": "float64", "cuped_mde_abs": "float64", "cuped_mde_rel": "float64", "target_lift_rel": "float64",
-    "users_needed": "float64", "cuped_users_needed": "float64", "control_variant": "str",
-    "planned_share": "float64", "control_planned_share": "float64", "assigned_users": "int64",
-    "assigned_control_users": "int64", "srm_p_value": "float64",
+    "experiment_id": "str",
+    "metric": "str",
+    "variant": "str",
+    "users": "int64",
+    "control_users": "int64",
+    "mean": "float64",
+    "control_mean": "float64",
+    "lift_abs": "float64",
+    "lift_rel": "float64",
+    "std_err": "float64",
+    "welch_df": "float64",
+    "ci_low": "float64",
+    "ci_high": "float64",
+    "p_value": "float64",
+    "cuped_theta": "float64",
+    "cuped_lift_abs": "float64",
+    "cuped_std_err": "float64",
+    "cuped_ci_low": "float64",
+    "cuped_ci_high": "float64",
+    "cuped_p_value": "float64",
+    "variance_reduction": "float64",
+    "mde_abs": "float64",
+    "mde_rel": "float64",
+    "cuped_mde_abs": "float64",
+    "cuped_mde_rel": "float64",
+    "target_lift_rel": "float64",
+    "users_needed": "float64",
+    "cuped_users_needed": "float64",
+    "control_variant": "str",
+    "planned_share": "float64",
+    "control_planned_share": "float64",
+    "assigned_users": "int64",
+    "assigned_control_users": "int64",
+    "srm_p_value": "float64",
 }
 COMPARISON_COLUMNS = list(COMPARISON_DTYPES)
 
@@ -73,8 +98,18 @@ def welch_test(treatment: np.ndarray, control: np.ndarray, confidence: float = 0
         return WelchResult(n_t, n_c, mean_t, mean_c, diff, 0.0, NAN, NAN, NAN, NAN)
     result = stats.ttest_ind(treatment, control, equal_var=False)
     interval = result.confidence_interval(confidence)
-    return WelchResult(n_t, n_c, mean_t, mean_c, diff, math.sqrt(se2), float(result.df), float(result.pvalue),
-                       float(interval.low), float(interval.high))
+    return WelchResult(
+        n_t,
+        n_c,
+        mean_t,
+        mean_c,
+        diff,
+        math.sqrt(se2),
+        float(result.df),
+        float(result.pvalue),
+        float(interval.low),
+        float(interval.high),
+    )
 
 
 def cuped_theta(values: np.ndarray, pre_values: np.ndarray) -> float:
@@ -141,8 +176,9 @@ def z_sum(alpha: float, power: float) -> float:
     return float(stats.norm.ppf(1 - alpha / 2) + stats.norm.ppf(power))
 
 
-def minimum_detectable_effect(var_treatment: float, var_control: float, n_treatment: int, n_control: int,
-                              alpha: float, power: float) -> float:
+def minimum_detectable_effect(
+    var_treatment: float, var_control: float, n_treatment: int, n_control: int, alpha: float, power: float
+) -> float:
     """Smallest absolute difference in means a two-sided test at ``alpha`` detects with ``power``
     for these arm sizes (normal approximation)."""
     if n_treatment < 1 or n_control < 1 or math.isnan(var_treatment) or math.isnan(var_control):
@@ -150,16 +186,19 @@ def minimum_detectable_effect(var_treatment: float, var_control: float, n_treatm
     return z_sum(alpha, power) * math.sqrt(var_treatment / n_treatment + var_control / n_control)
 
 
-def users_needed(var_treatment: float, var_control: float, treatment_fraction: float, effect: float,
-                 alpha: float, power: float) -> float:
+def users_needed(
+    var_treatment: float, var_control: float, treatment_fraction: float, effect: float, alpha: float, power: float
+) -> float:
     """Users (both arms together, split treatment_fraction : 1 - treatment_fraction) needed to detect
     an absolute ``effect`` (normal approximation), rounded up; NaN when the effect is 0 or undefined
     or the fraction is not strictly between 0 and 1."""
-    if (not abs(effect) > 0 or math.isnan(var_treatment) or math.isnan(var_control)
-            or not 0 < treatment_fraction < 1):
+    if not abs(effect) > 0 or math.isnan(var_treatment) or math.isnan(var_control) or not 0 < treatment_fraction < 1:
         return NAN
-    total = z_sum(alpha, power) ** 2 * (var_treatment / treatment_fraction
-                                        + var_control / (1 - treatment_fraction)) / effect ** 2
+    total = (
+        z_sum(alpha, power) ** 2
+        * (var_treatment / treatment_fraction + var_control / (1 - treatment_fraction))
+        / effect**2
+    )
     return float(math.ceil(total - 1e-9))
 
 
@@ -167,8 +206,17 @@ def _variance(values: np.ndarray) -> float:
     return float(np.var(values, ddof=1)) if len(values) >= 2 else NAN
 
 
-def compare_metric(experiment_id: str, metric: str, variant: str | None, treatment: pd.DataFrame,
-                   control: pd.DataFrame, arm_fraction: float, alpha: float, power: float, target_lift: float) -> dict:
+def compare_metric(
+    experiment_id: str,
+    metric: str,
+    variant: str | None,
+    treatment: pd.DataFrame,
+    control: pd.DataFrame,
+    arm_fraction: float,
+    alpha: float,
+    power: float,
+    target_lift: float,
+) -> dict:
     """Every statistic of one treatment arm against the control on one metric. ``treatment`` and
     ``control`` hold value and pre_value per user; users with a null value are left out."""
     treatment = treatment[treatment["value"].notna()]
@@ -176,11 +224,15 @@ def compare_metric(experiment_id: str, metric: str, variant: str | None, treatme
     welch = welch_test(treatment["value"].to_numpy(), control["value"].to_numpy(), 1 - alpha)
     both = pd.concat([treatment, control], ignore_index=True)
     adjusted, theta = cuped_adjust(both["value"].to_numpy(dtype=float), both["pre_value"].to_numpy(dtype=float))
-    adjusted_t, adjusted_c = adjusted[:len(treatment)], adjusted[len(treatment):]
+    adjusted_t, adjusted_c = adjusted[: len(treatment)], adjusted[len(treatment) :]
     cuped = welch_test(adjusted_t, adjusted_c, 1 - alpha)
-    variance_reduction = (1 - cuped.std_err ** 2 / welch.std_err ** 2
-                          if welch.std_err > 0 and not math.isnan(cuped.std_err) else NAN)
-    var_t, var_c = _variance(treatment["value"].to_numpy(dtype=float)), _variance(control["value"].to_numpy(dtype=float))
+    variance_reduction = (
+        1 - cuped.std_err**2 / welch.std_err**2 if welch.std_err > 0 and not math.isnan(cuped.std_err) else NAN
+    )
+    var_t, var_c = (
+        _variance(treatment["value"].to_numpy(dtype=float)),
+        _variance(control["value"].to_numpy(dtype=float)),
+    )
     cuped_var_t, cuped_var_c = _variance(adjusted_t), _variance(adjusted_c)
     mde = minimum_detectable_effect(var_t, var_c, welch.n_treatment, welch.n_control, alpha, power)
     cuped_mde = minimum_detectable_effect(cuped_var_t, cuped_var_c, welch.n_treatment, welch.n_control, alpha, power)
@@ -190,16 +242,31 @@ def compare_metric(experiment_id: str, metric: str, variant: str | None, treatme
         return value / welch.mean_control if welch.mean_control != 0 and not math.isnan(welch.mean_control) else NAN
 
     return {
-        "experiment_id": experiment_id, "metric": metric, "variant": variant,
-        "users": welch.n_treatment, "control_users": welch.n_control,
-        "mean": welch.mean_treatment, "control_mean": welch.mean_control,
-        "lift_abs": welch.diff, "lift_rel": relative(welch.diff),
-        "std_err": welch.std_err, "welch_df": welch.df,
-        "ci_low": welch.ci_low, "ci_high": welch.ci_high, "p_value": welch.p_value,
-        "cuped_theta": theta, "cuped_lift_abs": cuped.diff, "cuped_std_err": cuped.std_err,
-        "cuped_ci_low": cuped.ci_low, "cuped_ci_high": cuped.ci_high, "cuped_p_value": cuped.p_value,
+        "experiment_id": experiment_id,
+        "metric": metric,
+        "variant": variant,
+        "users": welch.n_treatment,
+        "control_users": welch.n_control,
+        "mean": welch.mean_treatment,
+        "control_mean": welch.mean_control,
+        "lift_abs": welch.diff,
+        "lift_rel": relative(welch.diff),
+        "std_err": welch.std_err,
+        "welch_df": welch.df,
+        "ci_low": welch.ci_low,
+        "ci_high": welch.ci_high,
+        "p_value": welch.p_value,
+        "cuped_theta": theta,
+        "cuped_lift_abs": cuped.diff,
+        "cuped_std_err": cuped.std_err,
+        "cuped_ci_low": cuped.ci_low,
+        "cuped_ci_high": cuped.ci_high,
+        "cuped_p_value": cuped.p_value,
         "variance_reduction": variance_reduction,
-        "mde_abs": mde, "mde_rel": relative(mde), "cuped_mde_abs": cuped_mde, "cuped_mde_rel": relative(cuped_mde),
+        "mde_abs": mde,
+        "mde_rel": relative(mde),
+        "cuped_mde_abs": cuped_mde,
+        "cuped_mde_rel": relative(cuped_mde),
         "target_lift_rel": target_lift,
         "users_needed": users_needed(var_t, var_c, arm_fraction, target_effect, alpha, power),
         "cuped_users_needed": users_needed(cuped_var_t, cuped_var_c, arm_fraction, target_effect, alpha, power),
@@ -230,12 +297,16 @@ class ExperimentArms:
 def experiment_arms(experiment_id: str, control_variant: str, arms: pd.DataFrame) -> ExperimentArms:
     """The arms of one experiment from its rows of the planned-arms frame (ARM_COLUMNS)."""
     control_rows = arms[arms["variant"] == control_variant]
-    control = Arm(control_variant,
-                  float(control_rows["planned_share"].iloc[0]) if len(control_rows) else NAN,
-                  int(control_rows["assigned_users"].sum()))
+    control = Arm(
+        control_variant,
+        float(control_rows["planned_share"].iloc[0]) if len(control_rows) else NAN,
+        int(control_rows["assigned_users"].sum()),
+    )
     treatment_rows = arms[arms["variant"] != control_variant].sort_values("variant")
-    treatments = tuple(Arm(str(row.variant), float(row.planned_share), int(row.assigned_users))
-                       for row in treatment_rows.itertuples(index=False))
+    treatments = tuple(
+        Arm(str(row.variant), float(row.planned_share), int(row.assigned_users))
+        for row in treatment_rows.itertuples(index=False)
+    )
     counts = {str(v): int(n) for v, n in zip(arms["variant"], arms["assigned_users"])}
     shares = {str(v): float(x) for v, x in zip(arms["variant"], arms["planned_share"])}
     if not treatments:
@@ -243,18 +314,39 @@ def experiment_arms(experiment_id: str, control_variant: str, arms: pd.DataFrame
     return ExperimentArms(experiment_id, control, treatments, srm_p_value(counts, shares))
 
 
-def compare_arm(plan: ExperimentArms, arm: Arm, metric: str, treatment: pd.DataFrame, control: pd.DataFrame,
-                alpha: float, power: float, target_lift: float) -> dict:
+def compare_arm(
+    plan: ExperimentArms,
+    arm: Arm,
+    metric: str,
+    treatment: pd.DataFrame,
+    control: pd.DataFrame,
+    alpha: float,
+    power: float,
+    target_lift: float,
+) -> dict:
     """One readout row: ``arm`` against the control on ``metric``, with the plan's shares, counts
     and sample-ratio p-value."""
-    row = compare_metric(plan.experiment_id, metric, arm.variant, treatment, control,
-                         arm_sample_fraction(arm.planned_share, plan.control.planned_share), alpha, power, target_lift)
-    row.update({
-        "control_variant": plan.control.variant,
-        "planned_share": arm.planned_share, "control_planned_share": plan.control.planned_share,
-        "assigned_users": arm.assigned_users, "assigned_control_users": plan.control.assigned_users,
-        "srm_p_value": plan.srm_p_value,
-    })
+    row = compare_metric(
+        plan.experiment_id,
+        metric,
+        arm.variant,
+        treatment,
+        control,
+        arm_sample_fraction(arm.planned_share, plan.control.planned_share),
+        alpha,
+        power,
+        target_lift,
+    )
+    row.update(
+        {
+            "control_variant": plan.control.variant,
+            "planned_share": arm.planned_share,
+            "control_planned_share": plan.control.planned_share,
+            "assigned_users": arm.assigned_users,
+            "assigned_control_users": plan.control.assigned_users,
+            "srm_p_value": plan.srm_p_value,
+        }
+    )
     return row
 
 
@@ -270,9 +362,15 @@ def surface_metrics(config_value: str) -> dict[str, list[str]]:
     return json.loads(config_value)
 
 
-def compare_experiments(user_metrics: pd.DataFrame, arms: pd.DataFrame, experiments: pd.DataFrame,
-                        metrics_by_surface: dict[str, list[str]], alpha: float = 0.05, power: float = 0.8,
-                        target_lift: float = 0.02) -> pd.DataFrame:
+def compare_experiments(
+    user_metrics: pd.DataFrame,
+    arms: pd.DataFrame,
+    experiments: pd.DataFrame,
+    metrics_by_surface: dict[str, list[str]],
+    alpha: float = 0.05,
+    power: float = 0.8,
+    target_lift: float = 0.02,
+) -> pd.DataFrame:
     """One row per experiment, metric of its surface and treatment arm, with the Welch, CUPED,
     sample-ratio and power statistics. ``user_metrics`` has USER_METRIC_COLUMNS (one row per
     experiment, user and metric), ``arms`` ARM_COLUMNS, ``experiments`` EXPERIMENT_COLUMNS. An
@@ -283,8 +381,11 @@ def compare_experiments(user_metrics: pd.DataFrame, arms: pd.DataFrame, experime
     arms_by_experiment = dict(iter(arms.groupby("experiment_id", sort=False)))
     rows = []
     for experiment in experiments.itertuples(index=False):
-        plan = experiment_arms(experiment.experiment_id, experiment.control_variant,
-                               arms_by_experiment.get(experiment.experiment_id, arms.iloc[0:0]))
+        plan = experiment_arms(
+            experiment.experiment_id,
+            experiment.control_variant,
+            arms_by_experiment.get(experiment.experiment_id, arms.iloc[0:0]),
+        )
         frame = by_experiment.get(experiment.experiment_id, empty)
         groups = dict(iter(frame.groupby(["metric", "variant"], sort=False)))
         for metric in metrics_by_surface.get(experiment.surface, []):

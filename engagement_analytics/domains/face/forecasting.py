@@ -101,7 +101,9 @@ def panel_from_sessions(sessions: duckdb.DuckDBPyRelation) -> Panel:
     numbers cross into Python (moving strings row by row is what costs time); the keys come
     once per series.
     """
-    cells = sessions.query("sessions", """
+    cells = sessions.query(
+        "sessions",
+        """
         with daily as (
             select user_id, product, cast(started_at as date) as activity_date,
                 sum(interaction_time_seconds) as seconds
@@ -113,10 +115,14 @@ def panel_from_sessions(sessions: duckdb.DuckDBPyRelation) -> Panel:
             date_diff('day', min(activity_date) over (), activity_date) as day_index,
             seconds
         from daily
-    """).fetchnumpy()
-    keys = sessions.query("sessions", """
+    """,
+    ).fetchnumpy()
+    keys = sessions.query(
+        "sessions",
+        """
         select distinct user_id, product from sessions order by user_id, product
-    """).df()
+    """,
+    ).df()
     first_date = sessions.query("sessions", "select min(cast(started_at as date)) as d from sessions").fetchall()[0][0]
     keys["user_id"] = keys["user_id"].astype(np.int64)
     keys["product"] = keys["product"].astype(object)
@@ -175,7 +181,7 @@ def centred_moving_average(window: np.ndarray) -> np.ndarray:
     week_counts = counts[:, SEASON_DAYS:] - counts[:, :-SEASON_DAYS]
     out = np.full(window.shape, np.nan)
     half = SEASON_DAYS // 2
-    out[:, half:window.shape[1] - half] = np.where(week_counts == SEASON_DAYS, week_sums / SEASON_DAYS, np.nan)
+    out[:, half : window.shape[1] - half] = np.where(week_counts == SEASON_DAYS, week_sums / SEASON_DAYS, np.nan)
     return out
 
 
@@ -219,7 +225,7 @@ class TrendFit:
 
 def fit_seasonal_trend(history: np.ndarray, first_weekday: int, groups: np.ndarray, params: ModelParams) -> TrendFit:
     """Weekday factors and an exponentially weighted least-squares line through each series."""
-    window = history[:, -params.fit_window_days:]
+    window = history[:, -params.fit_window_days :]
     n_days = window.shape[1]
     weekdays = (first_weekday + history.shape[1] - n_days + np.arange(n_days)) % SEASON_DAYS
     factors = weekday_factors(window, weekdays, groups, params.seasonal_shrinkage)
@@ -261,8 +267,9 @@ def damped_steps(horizon: int, damping: float) -> np.ndarray:
     return np.cumsum(damping ** np.arange(1, horizon + 1))
 
 
-def seasonal_damped_trend(history: np.ndarray, horizon: int, first_weekday: int, groups: np.ndarray,
-                          params: ModelParams) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def seasonal_damped_trend(
+    history: np.ndarray, horizon: int, first_weekday: int, groups: np.ndarray, params: ModelParams
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Point forecasts and 80% bounds (each series x horizon) of the seasonal damped-trend model."""
     fit = fit_seasonal_trend(history, first_weekday, groups, params)
     target_weekdays = (first_weekday + history.shape[1] + np.arange(horizon)) % SEASON_DAYS
@@ -303,17 +310,20 @@ def forecast_panel(panel: Panel, horizon: int, min_history_days: int, params: Mo
     n_series = len(history)
     last = panel.first_date + np.timedelta64(history.shape[1] - 1, "D")
     dates = last + np.arange(1, horizon + 1).astype("timedelta64[D]")
-    return typed_frame({
-        "user_id": np.repeat(panel.keys["user_id"].to_numpy(dtype=np.int64), horizon),
-        "product": np.repeat(panel.keys["product"].to_numpy(), horizon),
-        "forecast_date": np.tile(dates, n_series),
-        "horizon_days": np.tile(np.arange(1, horizon + 1), n_series).astype(np.int64),
-        "forecast_seconds": forecast.ravel(),
-        "lower_80": lower.ravel(),
-        "upper_80": upper.ravel(),
-        "model_name": np.repeat(np.where(short, FALLBACK_NAME, MODEL_NAME), horizon),
-        "history_days": np.repeat(history_days(history), horizon).astype(np.int64),
-    }, FORECAST_DTYPES)
+    return typed_frame(
+        {
+            "user_id": np.repeat(panel.keys["user_id"].to_numpy(dtype=np.int64), horizon),
+            "product": np.repeat(panel.keys["product"].to_numpy(), horizon),
+            "forecast_date": np.tile(dates, n_series),
+            "horizon_days": np.tile(np.arange(1, horizon + 1), n_series).astype(np.int64),
+            "forecast_seconds": forecast.ravel(),
+            "lower_80": lower.ravel(),
+            "upper_80": upper.ravel(),
+            "model_name": np.repeat(np.where(short, FALLBACK_NAME, MODEL_NAME), horizon),
+            "history_days": np.repeat(history_days(history), horizon).astype(np.int64),
+        },
+        FORECAST_DTYPES,
+    )
 
 
 def _errors(actual: np.ndarray, forecast: np.ndarray, scale: np.ndarray) -> dict[str, np.ndarray]:
@@ -321,8 +331,7 @@ def _errors(actual: np.ndarray, forecast: np.ndarray, scale: np.ndarray) -> dict
     denominator = np.abs(actual) + np.abs(forecast)
     smape = np.where(denominator > 0, 200.0 * abs_error / np.where(denominator > 0, denominator, 1), 0.0)
     mase = np.where(scale[:, None] > 0, abs_error / np.where(scale[:, None] > 0, scale[:, None], 1), np.nan)
-    return {"abs_error": abs_error, "smape": smape, "mase": mase,
-            "covered": np.full(abs_error.shape, np.nan)}
+    return {"abs_error": abs_error, "smape": smape, "mase": mase, "covered": np.full(abs_error.shape, np.nan)}
 
 
 def backtest(panel: Panel, horizon: int, origins: int, min_history_days: int, params: ModelParams) -> pd.DataFrame:
@@ -348,7 +357,7 @@ def backtest(panel: Panel, horizon: int, origins: int, min_history_days: int, pa
         origin = n_days - k * horizon
         if origin <= SEASON_DAYS:
             continue
-        history, actual = values[:, :origin], values[:, origin:origin + horizon]
+        history, actual = values[:, :origin], values[:, origin : origin + horizon]
         eligible = history_days(history) >= max(min_history_days, SEASON_DAYS + 1)
         if not eligible.any():
             continue
@@ -369,17 +378,19 @@ def backtest(panel: Panel, horizon: int, origins: int, min_history_days: int, pa
         stacked = {metric: np.vstack([p[metric] for p in parts]) for metric in parts[0]}
         for h in range(horizon):
             covered = stacked["covered"][:, h]
-            rows.append({
-                "model_name": name,
-                "horizon_days": h + 1,
-                "series": int(evaluated_series.sum()),
-                "origins": used_origins,
-                "forecasts": int(stacked["abs_error"].shape[0]),
-                "mae": float(stacked["abs_error"][:, h].mean()),
-                "smape": float(stacked["smape"][:, h].mean()),
-                "mase": _nan_mean(stacked["mase"][:, h]),
-                "interval_coverage_80": float(np.nanmean(covered)) if np.isfinite(covered).any() else np.nan,
-            })
+            rows.append(
+                {
+                    "model_name": name,
+                    "horizon_days": h + 1,
+                    "series": int(evaluated_series.sum()),
+                    "origins": used_origins,
+                    "forecasts": int(stacked["abs_error"].shape[0]),
+                    "mae": float(stacked["abs_error"][:, h].mean()),
+                    "smape": float(stacked["smape"][:, h].mean()),
+                    "mase": _nan_mean(stacked["mase"][:, h]),
+                    "interval_coverage_80": float(np.nanmean(covered)) if np.isfinite(covered).any() else np.nan,
+                }
+            )
     return typed_frame({column: [row[column] for row in rows] for column in BACKTEST_DTYPES}, BACKTEST_DTYPES)
 
 

@@ -25,8 +25,12 @@ from threadpoolctl import threadpool_limits
 
 # Plural nouns for labels of the types we know; any other type is named "<type> expressions".
 EXPRESSION_NOUNS: dict[str, str] = {
-    "neutral": "neutral faces", "smile": "smiles", "laugh": "laughs", "surprise": "surprises",
-    "frown": "frowns", "wink": "winks",
+    "neutral": "neutral faces",
+    "smile": "smiles",
+    "laugh": "laughs",
+    "surprise": "surprises",
+    "frown": "frowns",
+    "wink": "winks",
 }
 STRENGTH_COLUMNS: tuple[str, ...] = ("mean_strength", "strength_stddev")
 # An expression is distinctive for a segment when its share is this many times the population's.
@@ -65,8 +69,9 @@ def share_matrix(type_shares: pd.DataFrame, user_ids: np.ndarray) -> pd.DataFram
 
     ``type_shares`` is long: user_id, expression_type, type_share.
     """
-    wide = type_shares.pivot_table(index="user_id", columns="expression_type", values="type_share",
-                                   aggfunc="sum", fill_value=0.0)
+    wide = type_shares.pivot_table(
+        index="user_id", columns="expression_type", values="type_share", aggfunc="sum", fill_value=0.0
+    )
     wide = wide.reindex(index=pd.Index(user_ids, name="user_id"), fill_value=0.0)
     wide = wide.reindex(columns=sorted(wide.columns), fill_value=0.0).astype(float)
     wide.columns.name = None
@@ -112,12 +117,14 @@ def silhouettes_from_distances(distances: np.ndarray, labels: np.ndarray) -> np.
 
 def single_segment(n: int) -> Clustering:
     """Everyone in segment 1: too few distinct profiles to split (silhouettes are undefined)."""
-    return Clustering(labels=np.ones(n, dtype=np.int64), silhouettes=np.full(n, np.nan), k=1,
-                      mean_silhouette_by_k={1: float("nan")})
+    return Clustering(
+        labels=np.ones(n, dtype=np.int64), silhouettes=np.full(n, np.nan), k=1, mean_silhouette_by_k={1: float("nan")}
+    )
 
 
-def cluster_profiles(scaled: np.ndarray, k_min: int, k_max: int, seed: int,
-                     silhouette_sample: int = 5_000) -> Clustering:
+def cluster_profiles(
+    scaled: np.ndarray, k_min: int, k_max: int, seed: int, silhouette_sample: int = 5_000
+) -> Clustering:
     """k-means for each k in k_min..k_max (seeded); keeps the k with the best mean silhouette.
 
     The range is configuration and must satisfy 2 <= k_min <= k_max. The data may allow less:
@@ -155,12 +162,14 @@ def cluster_profiles(scaled: np.ndarray, k_min: int, k_max: int, seed: int,
             return single_segment(n)
         best_k = max(scores, key=lambda k: (scores[k], -k))
         silhouettes = silhouette_samples(scaled, fits[best_k])
-    return Clustering(labels=_relabel_by_size(fits[best_k]), silhouettes=silhouettes, k=best_k,
-                      mean_silhouette_by_k=scores)
+    return Clustering(
+        labels=_relabel_by_size(fits[best_k]), silhouettes=silhouettes, k=best_k, mean_silhouette_by_k=scores
+    )
 
 
-def segment_label(centre_shares: pd.Series, population_shares: pd.Series,
-                  centre_strength: float, population_strength: float) -> str:
+def segment_label(
+    centre_shares: pd.Series, population_shares: pd.Series, centre_strength: float, population_strength: float
+) -> str:
     """A readable description of a segment centre, e.g. "frequent strong smiles".
 
     Shares are indexed by expression type. The expression named is the most common one among
@@ -174,7 +183,7 @@ def segment_label(centre_shares: pd.Series, population_shares: pd.Series,
     shares = centre_shares.sort_index()
     lift = shares / population_shares.reindex(shares.index).clip(lower=1e-9)
     distinctive = shares[lift >= DISTINCTIVE_LIFT].sort_values(ascending=False, kind="stable")
-    ranked = (distinctive if len(distinctive) else lift.sort_values(ascending=False, kind="stable"))
+    ranked = distinctive if len(distinctive) else lift.sort_values(ascending=False, kind="stable")
     top = ranked.index[0]
     top_share = shares[top]
     frequency = "frequent" if top_share >= 0.4 else "occasional" if top_share < 0.2 else ""
@@ -195,8 +204,10 @@ def segment_labels(shares: pd.DataFrame, mean_strength: np.ndarray, segment_ids:
     centres = shares.groupby(ids).mean()
     strength = pd.Series(np.asarray(mean_strength, dtype=float)).groupby(ids).mean()
     population, population_strength = shares.mean(), float(np.mean(mean_strength))
-    labels = {int(seg): segment_label(centre, population, float(strength[seg]), population_strength)
-              for seg, centre in centres.iterrows()}
+    labels = {
+        int(seg): segment_label(centre, population, float(strength[seg]), population_strength)
+        for seg, centre in centres.iterrows()
+    }
     seen: dict[str, int] = {}
     for label in labels.values():
         seen[label] = seen.get(label, 0) + 1
@@ -208,8 +219,9 @@ def empty_segments() -> pd.DataFrame:
     return pd.DataFrame({column: pd.Series(dtype=dtype) for column, dtype in SEGMENT_DTYPES.items()})
 
 
-def segment_users(profiles: pd.DataFrame, type_shares: pd.DataFrame, k_min: int, k_max: int, seed: int,
-                  silhouette_sample: int = 5_000) -> pd.DataFrame:
+def segment_users(
+    profiles: pd.DataFrame, type_shares: pd.DataFrame, k_min: int, k_max: int, seed: int, silhouette_sample: int = 5_000
+) -> pd.DataFrame:
     """Segment, label and silhouette per profiled user: the frame behind `user_expression_segments`.
 
     ``profiles``: one row per user (user_id, expressions, mean_strength, strength_stddev);
@@ -224,15 +236,17 @@ def segment_users(profiles: pd.DataFrame, type_shares: pd.DataFrame, k_min: int,
     features = np.column_stack([shares.to_numpy(), profiles[list(STRENGTH_COLUMNS)].to_numpy(dtype=float)])
     clustering = cluster_profiles(standardise(features), k_min, k_max, seed, silhouette_sample=silhouette_sample)
     labels = segment_labels(shares, profiles["mean_strength"].to_numpy(dtype=float), clustering.labels)
-    out = pd.DataFrame({
-        "user_id": user_ids,
-        "segment_id": clustering.labels.astype(np.int64),
-        "segment_label": [labels[int(s)] for s in clustering.labels],
-        "expressions": profiles["expressions"].to_numpy(dtype=np.int64),
-        "mean_strength": profiles["mean_strength"].to_numpy(dtype=float),
-        "strength_stddev": profiles["strength_stddev"].to_numpy(dtype=float),
-        "silhouette": np.asarray(clustering.silhouettes, dtype=float),
-        "segments": np.int64(clustering.k),
-        "segments_mean_silhouette": clustering.mean_silhouette_by_k[clustering.k],
-    })
+    out = pd.DataFrame(
+        {
+            "user_id": user_ids,
+            "segment_id": clustering.labels.astype(np.int64),
+            "segment_label": [labels[int(s)] for s in clustering.labels],
+            "expressions": profiles["expressions"].to_numpy(dtype=np.int64),
+            "mean_strength": profiles["mean_strength"].to_numpy(dtype=float),
+            "strength_stddev": profiles["strength_stddev"].to_numpy(dtype=float),
+            "silhouette": np.asarray(clustering.silhouettes, dtype=float),
+            "segments": np.int64(clustering.k),
+            "segments_mean_silhouette": clustering.mean_silhouette_by_k[clustering.k],
+        }
+    )
     return out.astype(SEGMENT_DTYPES)

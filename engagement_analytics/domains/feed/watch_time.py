@@ -41,9 +41,14 @@ GENRE_MEAN_BASELINE = "genre_mean"
 METRICS = ("mae", "rmse", "r2")
 # Column types of the scored interactions, so that an empty input still gives a typed (empty)
 # table: ids stay 64-bit integers, text stays text.
-SCORED_DTYPES = {"interaction_id": "int64", "dataset_type": "str", TARGET: "float64",
-                 "predicted_watch_time_seconds": "float64",
-                 f"{GLOBAL_MEAN_BASELINE}_prediction": "float64", f"{GENRE_MEAN_BASELINE}_prediction": "float64"}
+SCORED_DTYPES = {
+    "interaction_id": "int64",
+    "dataset_type": "str",
+    TARGET: "float64",
+    "predicted_watch_time_seconds": "float64",
+    f"{GLOBAL_MEAN_BASELINE}_prediction": "float64",
+    f"{GENRE_MEAN_BASELINE}_prediction": "float64",
+}
 # A tree on ordinal codes takes at most this many categories per feature (scikit-learn's
 # max_bins); rarer genres beyond it share one "infrequent" code.
 MAX_CATEGORIES = 255
@@ -119,8 +124,12 @@ def feature_matrix(features: pd.DataFrame) -> pd.DataFrame:
 def build_encoder() -> ColumnTransformer:
     """Categories ordinal-encoded (unseen or missing ones become NaN, which the trees route
     as missing), numbers passed through; categorical columns come first."""
-    encoder = OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=np.nan,
-                             encoded_missing_value=np.nan, max_categories=MAX_CATEGORIES)
+    encoder = OrdinalEncoder(
+        handle_unknown="use_encoded_value",
+        unknown_value=np.nan,
+        encoded_missing_value=np.nan,
+        max_categories=MAX_CATEGORIES,
+    )
     return ColumnTransformer(
         [("categories", encoder, CATEGORICAL_FEATURES), ("numbers", "passthrough", NUMERIC_FEATURES)],
         verbose_feature_names_out=False,
@@ -168,8 +177,9 @@ class FittedWatchTimeModel:
         return np.clip(np.exp(self.predict_log1p(features)) * self.smearing_factor - 1.0, 0.0, None)
 
 
-def fit_watch_time_model(train: pd.DataFrame, validation: pd.DataFrame,
-                         params: WatchTimeParams) -> FittedWatchTimeModel:
+def fit_watch_time_model(
+    train: pd.DataFrame, validation: pd.DataFrame, params: WatchTimeParams
+) -> FittedWatchTimeModel:
     """Fit on log1p(watch time), which tames the skewed target; the validation split (later in
     time than every training row) decides when boosting stops. The smearing factor comes from
     the training rows only."""
@@ -213,8 +223,8 @@ def regression_metrics(actual: np.ndarray, predicted: np.ndarray) -> dict[str, f
     total = float(np.sum((actual - actual.mean()) ** 2))
     return {
         "mae": float(np.mean(np.abs(errors))),
-        "rmse": float(np.sqrt(np.mean(errors ** 2))),
-        "r2": 1.0 - float(np.sum(errors ** 2)) / total if total > 0 else float("nan"),
+        "rmse": float(np.sqrt(np.mean(errors**2))),
+        "r2": 1.0 - float(np.sum(errors**2)) / total if total > 0 else float("nan"),
     }
 
 
@@ -236,12 +246,14 @@ def score_interactions(features: pd.DataFrame, params: WatchTimeParams) -> pd.Da
     model = fit_watch_time_model(train, features[dataset_type == "validation"], params)
     with threadpool_limits(limits=params.n_threads):
         predictions = model.predict(features)
-    scored = pd.DataFrame({
-        "interaction_id": features["interaction_id"].astype("int64").to_numpy(),
-        "dataset_type": dataset_type.to_numpy(),
-        TARGET: features[TARGET].astype("float64").to_numpy(),
-        "predicted_watch_time_seconds": predictions,
-    })
+    scored = pd.DataFrame(
+        {
+            "interaction_id": features["interaction_id"].astype("int64").to_numpy(),
+            "dataset_type": dataset_type.to_numpy(),
+            TARGET: features[TARGET].astype("float64").to_numpy(),
+            "predicted_watch_time_seconds": predictions,
+        }
+    )
     for name, values in baseline_predictions(train, features).items():
         scored[f"{name}_prediction"] = values
     return scored.astype(SCORED_DTYPES)
@@ -272,7 +284,10 @@ def metrics_frame(scored: pd.DataFrame) -> pd.DataFrame:
             model_metrics = regression_metrics(actual, part[column].to_numpy())
             baseline_metrics = regression_metrics(actual, part[f"{baseline}_prediction"].to_numpy())
             for metric in METRICS:
-                rows.append(metric_row(model_name, dataset_type, metric, model_metrics[metric], baseline,
-                                       baseline_metrics[metric]))
+                rows.append(
+                    metric_row(
+                        model_name, dataset_type, metric, model_metrics[metric], baseline, baseline_metrics[metric]
+                    )
+                )
         rows.append(metric_row(MODEL_NAME, dataset_type, "rows", len(part)))
     return metric_frame(rows)

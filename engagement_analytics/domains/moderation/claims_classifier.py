@@ -17,8 +17,15 @@ from sklearn.calibration import CalibratedClassifierCV
 from sklearn.compose import ColumnTransformer
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import (accuracy_score, brier_score_loss, f1_score, log_loss, precision_score, recall_score,
-                             roc_auc_score)
+from sklearn.metrics import (
+    accuracy_score,
+    brier_score_loss,
+    f1_score,
+    log_loss,
+    precision_score,
+    recall_score,
+    roc_auc_score,
+)
 from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
@@ -32,22 +39,36 @@ CALIBRATION_FOLDS = 3  # Platt scaling has two parameters; three folds keep a fi
 MODEL_PREFIX = "claims_classifier_"
 # Fallback when no candidate can be fitted: every video gets the training claim share.
 CLASS_PRIOR_MODEL = MODEL_PREFIX + "class_prior"
-PREDICTION_DTYPES = {"video_id": "int64", "dataset_type": "str", "claim_status": "str",
-                     **{f"probability_{candidate}": "float64" for candidate in CANDIDATES},
-                     "model_name": "str", "claim_probability": "float64", "predicted_claim_status": "str"}
-IMPORTANCE_DTYPES = {"model_name": "str", "feature": "str", "importance": "float64", "direction": "str",
-                     "importance_rank": "int64"}
+PREDICTION_DTYPES = {
+    "video_id": "int64",
+    "dataset_type": "str",
+    "claim_status": "str",
+    **{f"probability_{candidate}": "float64" for candidate in CANDIDATES},
+    "model_name": "str",
+    "claim_probability": "float64",
+    "predicted_claim_status": "str",
+}
+IMPORTANCE_DTYPES = {
+    "model_name": "str",
+    "feature": "str",
+    "importance": "float64",
+    "direction": "str",
+    "importance_rank": "int64",
+}
 
 
 def model_inputs(frame: pd.DataFrame) -> pd.DataFrame:
     """Engagement features (duration, log counts, per-view rates, verified, ban status) and the text."""
-    inputs = pd.concat([
-        frame[["video_duration_seconds"]].astype("float64"),
-        log_counts(frame),
-        engagement_rates(frame),
-        frame["is_verified"].astype("float64").rename("is_verified"),
-        ban_indicators(frame),
-    ], axis=1)
+    inputs = pd.concat(
+        [
+            frame[["video_duration_seconds"]].astype("float64"),
+            log_counts(frame),
+            engagement_rates(frame),
+            frame["is_verified"].astype("float64").rename("is_verified"),
+            ban_indicators(frame),
+        ],
+        axis=1,
+    )
     inputs["transcription_text"] = frame["transcription_text"].fillna("").astype(str)
     return inputs
 
@@ -74,19 +95,26 @@ def candidate_pipeline(candidate: str, numeric_columns: list[str], seed: int, l2
     if candidate in ("engagement", "both"):
         parts.append(("engagement", StandardScaler(), numeric_columns))
     if candidate in ("text", "both"):
-        parts.append(("text", TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True),
-                      "transcription_text"))
+        parts.append(("text", TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True), "transcription_text"))
     if not parts:
         raise ValueError(f"unknown candidate {candidate!r}; expected one of {CANDIDATES}")
-    return Pipeline([("features", ColumnTransformer(parts)),
-                     ("logistic", LogisticRegression(C=l2_c, max_iter=2000, random_state=seed))])
+    return Pipeline(
+        [
+            ("features", ColumnTransformer(parts)),
+            ("logistic", LogisticRegression(C=l2_c, max_iter=2000, random_state=seed)),
+        ]
+    )
 
 
 def calibrated(pipeline: Pipeline, seed: int) -> CalibratedClassifierCV:
     """Platt scaling fitted on out-of-fold scores from CALIBRATION_FOLDS seeded stratified folds of
     the training rows, on top of one model fitted on all of them (ensemble=False)."""
-    return CalibratedClassifierCV(pipeline, method="sigmoid", ensemble=False,
-                                  cv=StratifiedKFold(n_splits=CALIBRATION_FOLDS, shuffle=True, random_state=seed))
+    return CalibratedClassifierCV(
+        pipeline,
+        method="sigmoid",
+        ensemble=False,
+        cv=StratifiedKFold(n_splits=CALIBRATION_FOLDS, shuffle=True, random_state=seed),
+    )
 
 
 def expected_calibration_error(y: np.ndarray, probability: np.ndarray, bins: int = 10) -> float:
@@ -99,8 +127,9 @@ def expected_calibration_error(y: np.ndarray, probability: np.ndarray, bins: int
     return float(error)
 
 
-def classification_metrics(model_name: str, dataset_type: str, y: np.ndarray, probability: np.ndarray,
-                           threshold: float, train_prior: float) -> list[dict]:
+def classification_metrics(
+    model_name: str, dataset_type: str, y: np.ndarray, probability: np.ndarray, threshold: float, train_prior: float
+) -> list[dict]:
     """Precision, recall and F1 for claims, accuracy, ROC AUC, log loss, Brier score and calibration
     error, each beside its baseline: the training majority class (or the training claim share).
     A split with no rows has only its ``rows``; ROC AUC needs both classes in the split."""
@@ -110,29 +139,72 @@ def classification_metrics(model_name: str, dataset_type: str, y: np.ndarray, pr
     majority = np.full(len(y), int(train_prior >= 0.5))
     prior = np.full(len(y), train_prior)
     return [
-        metric_row(model_name, dataset_type, "precision", precision_score(y, predicted, zero_division=0),
-                   "majority_class", precision_score(y, majority, zero_division=0)),
-        metric_row(model_name, dataset_type, "recall", recall_score(y, predicted, zero_division=0),
-                   "majority_class", recall_score(y, majority, zero_division=0)),
-        metric_row(model_name, dataset_type, "f1", f1_score(y, predicted, zero_division=0),
-                   "majority_class", f1_score(y, majority, zero_division=0)),
-        metric_row(model_name, dataset_type, "accuracy", accuracy_score(y, predicted),
-                   "majority_class", accuracy_score(y, majority)),
-        *([metric_row(model_name, dataset_type, "roc_auc", roc_auc_score(y, probability), "chance", 0.5)]
-          if has_both_classes(y) else []),
-        metric_row(model_name, dataset_type, "log_loss", log_loss(y, probability, labels=[0, 1]),
-                   "class_prior", log_loss(y, prior, labels=[0, 1])),
-        metric_row(model_name, dataset_type, "brier_score", brier_score_loss(y, probability),
-                   "class_prior", brier_score_loss(y, prior)),
-        metric_row(model_name, dataset_type, "expected_calibration_error",
-                   expected_calibration_error(y, probability), "class_prior",
-                   expected_calibration_error(y, prior)),
+        metric_row(
+            model_name,
+            dataset_type,
+            "precision",
+            precision_score(y, predicted, zero_division=0),
+            "majority_class",
+            precision_score(y, majority, zero_division=0),
+        ),
+        metric_row(
+            model_name,
+            dataset_type,
+            "recall",
+            recall_score(y, predicted, zero_division=0),
+            "majority_class",
+            recall_score(y, majority, zero_division=0),
+        ),
+        metric_row(
+            model_name,
+            dataset_type,
+            "f1",
+            f1_score(y, predicted, zero_division=0),
+            "majority_class",
+            f1_score(y, majority, zero_division=0),
+        ),
+        metric_row(
+            model_name,
+            dataset_type,
+            "accuracy",
+            accuracy_score(y, predicted),
+            "majority_class",
+            accuracy_score(y, majority),
+        ),
+        *(
+            [metric_row(model_name, dataset_type, "roc_auc", roc_auc_score(y, probability), "chance", 0.5)]
+            if has_both_classes(y)
+            else []
+        ),
+        metric_row(
+            model_name,
+            dataset_type,
+            "log_loss",
+            log_loss(y, probability, labels=[0, 1]),
+            "class_prior",
+            log_loss(y, prior, labels=[0, 1]),
+        ),
+        metric_row(
+            model_name,
+            dataset_type,
+            "brier_score",
+            brier_score_loss(y, probability),
+            "class_prior",
+            brier_score_loss(y, prior),
+        ),
+        metric_row(
+            model_name,
+            dataset_type,
+            "expected_calibration_error",
+            expected_calibration_error(y, probability),
+            "class_prior",
+            expected_calibration_error(y, prior),
+        ),
         metric_row(model_name, dataset_type, "rows", len(y)),
     ]
 
 
-def coefficient_importance(pipeline: Pipeline, train_inputs: pd.DataFrame, model_name: str,
-                           top_n: int) -> pd.DataFrame:
+def coefficient_importance(pipeline: Pipeline, train_inputs: pd.DataFrame, model_name: str, top_n: int) -> pd.DataFrame:
     """|coefficient| x standard deviation of the transformed feature on train (the effect of a
     one-SD change in log-odds), top_n per model; direction says which class the feature pushes to."""
     transformed = pipeline.named_steps["features"].transform(train_inputs)
@@ -142,11 +214,17 @@ def coefficient_importance(pipeline: Pipeline, train_inputs: pd.DataFrame, model
     else:
         squared_mean = (np.asarray(transformed) ** 2).mean(axis=0)
         mean = np.asarray(transformed).mean(axis=0)
-    spread = np.sqrt(np.maximum(squared_mean - mean ** 2, 0.0))
+    spread = np.sqrt(np.maximum(squared_mean - mean**2, 0.0))
     coefficient = pipeline.named_steps["logistic"].coef_[0]
     names = [name.split("__", 1)[1] for name in pipeline.named_steps["features"].get_feature_names_out()]
-    frame = pd.DataFrame({"model_name": model_name, "feature": names, "importance": np.abs(coefficient) * spread,
-                          "direction": np.where(coefficient >= 0, "claim", "opinion")})
+    frame = pd.DataFrame(
+        {
+            "model_name": model_name,
+            "feature": names,
+            "importance": np.abs(coefficient) * spread,
+            "direction": np.where(coefficient >= 0, "claim", "opinion"),
+        }
+    )
     frame = frame.sort_values(["importance", "feature"], ascending=[False, True]).head(top_n)
     frame["importance_rank"] = np.arange(1, len(frame) + 1)
     return frame.reset_index(drop=True)
@@ -159,9 +237,14 @@ def select_candidate(validation_metrics: pd.DataFrame) -> str:
     scores = validation_metrics.pivot(index="model_name", columns="metric", values="value")
     scores = scores.reindex(columns=sorted({*scores.columns, "f1", "log_loss"}))
     order = {MODEL_PREFIX + candidate: position for position, candidate in enumerate(CANDIDATES)}
-    ranking = sorted(scores.index, key=lambda name: (-np.nan_to_num(scores.loc[name, "f1"], nan=-np.inf),
-                                                     np.nan_to_num(scores.loc[name, "log_loss"], nan=np.inf),
-                                                     order[name]))
+    ranking = sorted(
+        scores.index,
+        key=lambda name: (
+            -np.nan_to_num(scores.loc[name, "f1"], nan=-np.inf),
+            np.nan_to_num(scores.loc[name, "log_loss"], nan=np.inf),
+            order[name],
+        ),
+    )
     return ranking[0]
 
 
@@ -179,8 +262,9 @@ def candidate_metrics(predictions: pd.DataFrame, threshold: float) -> pd.DataFra
     rows = []
     for candidate in fitted_candidates(predictions):
         probability = predictions[f"probability_{candidate}"].to_numpy()
-        rows += classification_metrics(MODEL_PREFIX + candidate, "validation", y[validation],
-                                       probability[validation], threshold, prior)
+        rows += classification_metrics(
+            MODEL_PREFIX + candidate, "validation", y[validation], probability[validation], threshold, prior
+        )
     return metric_frame(rows)
 
 
@@ -191,10 +275,11 @@ def classifier_metrics(predictions: pd.DataFrame, threshold: float) -> pd.DataFr
     fallback). No videos: only is_fitted and is_selected, all 0."""
     fitted = fitted_candidates(predictions)
     selected = str(predictions["model_name"].iloc[0]) if len(predictions) else None
-    rows = [metric_row(MODEL_PREFIX + candidate, "validation", flag, float(is_true))
-            for candidate in CANDIDATES
-            for flag, is_true in (("is_fitted", candidate in fitted),
-                                  ("is_selected", MODEL_PREFIX + candidate == selected))]
+    rows = [
+        metric_row(MODEL_PREFIX + candidate, "validation", flag, float(is_true))
+        for candidate in CANDIDATES
+        for flag, is_true in (("is_fitted", candidate in fitted), ("is_selected", MODEL_PREFIX + candidate == selected))
+    ]
     if selected is None:
         return metric_frame(rows)
     y = (predictions["claim_status"] == "claim").astype(int).to_numpy()
@@ -212,8 +297,9 @@ def can_fit(y: np.ndarray) -> bool:
     return min(int(y.sum()), int(len(y) - y.sum())) >= CALIBRATION_FOLDS
 
 
-def fit_candidate(candidate: str, inputs: pd.DataFrame, y: np.ndarray, seed: int,
-                  l2_c: float) -> CalibratedClassifierCV | None:
+def fit_candidate(
+    candidate: str, inputs: pd.DataFrame, y: np.ndarray, seed: int, l2_c: float
+) -> CalibratedClassifierCV | None:
     """One candidate fitted on the given (training) rows and calibrated out of fold; None when it
     cannot be fitted on them (can_fit fails, or scikit-learn refuses the features, e.g. no word
     occurs in two transcriptions of a calibration fold)."""
@@ -226,8 +312,14 @@ def fit_candidate(candidate: str, inputs: pd.DataFrame, y: np.ndarray, seed: int
         return None
 
 
-def run_claims_classifier(frame: pd.DataFrame, seed: int, validation_share: float = 0.2, test_share: float = 0.2,
-                          threshold: float = 0.5, l2_c: float = 1.0) -> pd.DataFrame:
+def run_claims_classifier(
+    frame: pd.DataFrame,
+    seed: int,
+    validation_share: float = 0.2,
+    test_share: float = 0.2,
+    threshold: float = 0.5,
+    l2_c: float = 1.0,
+) -> pd.DataFrame:
     """Fit the three calibrated candidates on train, score every video with each, pick the best on
     validation (select_candidate) and return one row per video: its split, true label, each
     candidate's probability, and the picked candidate's probability and predicted label.
@@ -239,14 +331,16 @@ def run_claims_classifier(frame: pd.DataFrame, seed: int, validation_share: floa
     y = frame["is_claim"].astype(int).to_numpy()
     dataset_type = split_dataset(frame["is_claim"], seed, validation_share, test_share)
     train = dataset_type == "train"
-    predictions = pd.DataFrame({
-        "video_id": frame["video_id"].astype("int64"),
-        "dataset_type": dataset_type.astype(str),
-        "claim_status": frame["claim_status"].astype(str),
-    })
+    predictions = pd.DataFrame(
+        {
+            "video_id": frame["video_id"].astype("int64"),
+            "dataset_type": dataset_type.astype(str),
+            "claim_status": frame["claim_status"].astype(str),
+        }
+    )
     for candidate in CANDIDATES:
         model = fit_candidate(candidate, inputs[train], y[train], seed, l2_c)
-        predictions[f"probability_{candidate}"] = (np.nan if model is None else model.predict_proba(inputs)[:, 1])
+        predictions[f"probability_{candidate}"] = np.nan if model is None else model.predict_proba(inputs)[:, 1]
     if fitted_candidates(predictions):
         selected = select_candidate(candidate_metrics(predictions, threshold))
         predictions["claim_probability"] = predictions[f"probability_{selected.removeprefix(MODEL_PREFIX)}"]
@@ -254,13 +348,18 @@ def run_claims_classifier(frame: pd.DataFrame, seed: int, validation_share: floa
         selected = CLASS_PRIOR_MODEL
         predictions["claim_probability"] = float(y[train].mean()) if train.any() else np.nan
     predictions["model_name"] = selected
-    predictions["predicted_claim_status"] = np.where(predictions["claim_probability"] >= threshold,
-                                                     "claim", "opinion")
+    predictions["predicted_claim_status"] = np.where(predictions["claim_probability"] >= threshold, "claim", "opinion")
     return predictions[list(PREDICTION_DTYPES)].astype(PREDICTION_DTYPES)
 
 
-def candidate_importance(frame: pd.DataFrame, seed: int, validation_share: float = 0.2, test_share: float = 0.2,
-                         top_n: int = 25, l2_c: float = 1.0) -> pd.DataFrame:
+def candidate_importance(
+    frame: pd.DataFrame,
+    seed: int,
+    validation_share: float = 0.2,
+    test_share: float = 0.2,
+    top_n: int = 25,
+    l2_c: float = 1.0,
+) -> pd.DataFrame:
     """Top-n features of each candidate's logistic regression fitted on the same train split
     (the model the calibration wraps), by coefficient_importance. Only candidates that can be
     fitted there (the rule of fit_candidate) have rows; none: an empty, typed frame."""

@@ -13,20 +13,31 @@ BAN_LEVELS = ["under review", "banned"]  # reference level: active
 def engagement_rates(frame: pd.DataFrame) -> pd.DataFrame:
     """Likes, shares, downloads and comments per view (a video with no views counts as one view)."""
     views = frame["view_count"].astype("float64").clip(lower=1)
-    return pd.DataFrame({f"{column.removesuffix('_count')}s_per_view": frame[column].astype("float64") / views
-                         for column in RATE_COLUMNS}, index=frame.index)
+    return pd.DataFrame(
+        {
+            f"{column.removesuffix('_count')}s_per_view": frame[column].astype("float64") / views
+            for column in RATE_COLUMNS
+        },
+        index=frame.index,
+    )
 
 
 def ban_indicators(frame: pd.DataFrame) -> pd.DataFrame:
     """One 0/1 column per non-reference author_ban_status level (active is the reference)."""
-    return pd.DataFrame({f"author_{level.replace(' ', '_')}": (frame["author_ban_status"] == level).astype("float64")
-                         for level in BAN_LEVELS}, index=frame.index)
+    return pd.DataFrame(
+        {
+            f"author_{level.replace(' ', '_')}": (frame["author_ban_status"] == level).astype("float64")
+            for level in BAN_LEVELS
+        },
+        index=frame.index,
+    )
 
 
 def log_counts(frame: pd.DataFrame, columns: list[str] = COUNT_COLUMNS) -> pd.DataFrame:
     """log(1 + count) for each count column, named log_<count>."""
-    return pd.DataFrame({f"log_{column}": np.log1p(frame[column].astype("float64")) for column in columns},
-                        index=frame.index)
+    return pd.DataFrame(
+        {f"log_{column}": np.log1p(frame[column].astype("float64")) for column in columns}, index=frame.index
+    )
 
 
 def transcription_opener(text: pd.Series, words: int = 2) -> pd.Series:

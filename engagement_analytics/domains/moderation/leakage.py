@@ -12,8 +12,15 @@ import pandas as pd
 from engagement_analytics.domains.moderation.features import COUNT_COLUMNS, transcription_opener
 
 AUDIT_COLUMNS = ["feature", "feature_kind", "best_rule", "accuracy", "distinct_values", "videos", "is_leaky"]
-AUDIT_DTYPES = {"feature": "str", "feature_kind": "str", "best_rule": "str", "accuracy": "float64",
-                "distinct_values": "int64", "videos": "int64", "is_leaky": "bool"}
+AUDIT_DTYPES = {
+    "feature": "str",
+    "feature_kind": "str",
+    "best_rule": "str",
+    "accuracy": "float64",
+    "distinct_values": "int64",
+    "videos": "int64",
+    "is_leaky": "bool",
+}
 
 
 def best_threshold_rule(values: pd.Series, is_claim: pd.Series) -> tuple[float, float, str]:
@@ -61,20 +68,33 @@ def leakage_audit(frame: pd.DataFrame, flag_at: float = 0.99, opener_words: int 
     for feature in [*COUNT_COLUMNS, "video_duration_seconds"]:
         accuracy, threshold, above = best_threshold_rule(frame[feature], is_claim)
         other = "opinion" if above == "claim" else "claim"
-        rule = (f"every video -> {above}" if np.isinf(threshold)
-                else f"{feature} > {threshold:g} -> {above}, else {other}")
-        rows.append({"feature": feature, "feature_kind": "numeric", "best_rule": rule, "accuracy": accuracy,
-                     "distinct_values": int(frame[feature].nunique())})
+        rule = (
+            f"every video -> {above}" if np.isinf(threshold) else f"{feature} > {threshold:g} -> {above}, else {other}"
+        )
+        rows.append(
+            {
+                "feature": feature,
+                "feature_kind": "numeric",
+                "best_rule": rule,
+                "accuracy": accuracy,
+                "distinct_values": int(frame[feature].nunique()),
+            }
+        )
     categorical = {
         "verified_status": frame["verified_status"],
         "author_ban_status": frame["author_ban_status"],
-        f"transcription_first_{opener_words}_words": transcription_opener(frame["transcription_text"],
-                                                                           opener_words),
+        f"transcription_first_{opener_words}_words": transcription_opener(frame["transcription_text"], opener_words),
     }
     for feature, values in categorical.items():
-        rows.append({"feature": feature, "feature_kind": "categorical",
-                     "best_rule": "each value -> its majority label", "accuracy": best_category_rule(values, is_claim),
-                     "distinct_values": int(values.nunique())})
+        rows.append(
+            {
+                "feature": feature,
+                "feature_kind": "categorical",
+                "best_rule": "each value -> its majority label",
+                "accuracy": best_category_rule(values, is_claim),
+                "distinct_values": int(values.nunique()),
+            }
+        )
     audit = pd.DataFrame(rows)
     audit["videos"] = len(frame)
     audit["is_leaky"] = audit["accuracy"] >= flag_at

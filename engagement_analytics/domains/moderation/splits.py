@@ -12,8 +12,9 @@ import numpy as np
 from sklearn.model_selection import train_test_split
 
 
-def seeded_split(positions: np.ndarray, held_out_share: float, seed: int,
-                 labels: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+def seeded_split(
+    positions: np.ndarray, held_out_share: float, seed: int, labels: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """(kept, held_out) positions: stratified on ``labels`` when possible, else unstratified, else
     (under two rows) everything kept. Same seed and rows, same split."""
     positions = np.asarray(positions)
@@ -21,8 +22,7 @@ def seeded_split(positions: np.ndarray, held_out_share: float, seed: int,
         return positions, positions[:0]
     if labels is not None:
         try:
-            kept, held_out = train_test_split(positions, test_size=held_out_share, random_state=seed,
-                                              stratify=labels)
+            kept, held_out = train_test_split(positions, test_size=held_out_share, random_state=seed, stratify=labels)
             return np.asarray(kept), np.asarray(held_out)
         except ValueError:  # a class with one row, or a held-out part smaller than the classes
             pass

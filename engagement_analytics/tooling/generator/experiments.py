@@ -60,18 +60,32 @@ def experiment_dates(window: Window, month_index: int, latest_end: dt.datetime) 
         start = earliest + dt.timedelta(days=(7 - earliest.weekday()) % 7)
         if start + dt.timedelta(days=days) <= latest_end:
             return start.date(), (start + dt.timedelta(days=days - 1)).date()
-    raise ValueError(f"no room for an experiment and its pre-period in {window.months} months "
-                     f"from {window.start.date()} before {latest_end.date()}")
+    raise ValueError(
+        f"no room for an experiment and its pre-period in {window.months} months "
+        f"from {window.start.date()} before {latest_end.date()}"
+    )
 
 
 def _registry_row(experiment_id: str, surface: str, dates: tuple[dt.date, dt.date], design: ExperimentDesign) -> dict:
-    return {"experiment_id": experiment_id, "surface": surface, "start_date": dates[0], "end_date": dates[1],
-            "control_variant": design.control.name, "treatment_share": design.treatment_share,
-            ARMS_COLUMN: design.arms_column() if design.declare_arms else None}
+    return {
+        "experiment_id": experiment_id,
+        "surface": surface,
+        "start_date": dates[0],
+        "end_date": dates[1],
+        "control_variant": design.control.name,
+        "treatment_share": design.treatment_share,
+        ARMS_COLUMN: design.arms_column() if design.declare_arms else None,
+    }
 
 
-def _assign(rng: np.random.Generator, experiment: dict, design: ExperimentDesign, user_ids: np.ndarray,
-            share_assigned: float, lost_treatment_share: float = 0.0) -> pd.DataFrame:
+def _assign(
+    rng: np.random.Generator,
+    experiment: dict,
+    design: ExperimentDesign,
+    user_ids: np.ndarray,
+    share_assigned: float,
+    lost_treatment_share: float = 0.0,
+) -> pd.DataFrame:
     chosen = np.sort(rng.choice(user_ids, size=int(len(user_ids) * share_assigned), replace=False))
     # One uniform draw per user: below the treatment share it is treated, and the treatment arms
     # split that interval by their planned shares.
@@ -84,16 +98,19 @@ def _assign(rng: np.random.Generator, experiment: dict, design: ExperimentDesign
     arm = arm_names[np.minimum(np.searchsorted(bounds, draw, side="right"), len(arm_names) - 1)]
     start = np.datetime64(experiment["start_date"], "s")
     assigned_at = (start + rng.integers(0, 3 * 86_400, len(chosen)).astype("timedelta64[s]")).astype("datetime64[us]")
-    return pd.DataFrame({
-        "experiment_id": experiment["experiment_id"],
-        "user_id": chosen.astype(np.int64),
-        "variant": np.where(treated, arm, design.control.name),
-        "assigned_at": assigned_at,
-    })
+    return pd.DataFrame(
+        {
+            "experiment_id": experiment["experiment_id"],
+            "user_id": chosen.astype(np.int64),
+            "variant": np.where(treated, arm, design.control.name),
+            "assigned_at": assigned_at,
+        }
+    )
 
 
-def _plant_guardrail_breaches(rng: np.random.Generator, frame: pd.DataFrame, experiment: dict,
-                              design: ExperimentDesign) -> tuple[pd.DataFrame, dict]:
+def _plant_guardrail_breaches(
+    rng: np.random.Generator, frame: pd.DataFrame, experiment: dict, design: ExperimentDesign
+) -> tuple[pd.DataFrame, dict]:
     kinds = 3 if design.unknown_variant else 2
     picks = rng.choice(len(frame), size=kinds * GUARDRAIL_CASES_PER_KIND, replace=False)
     double, outside, *unknown = np.split(picks, kinds)
@@ -120,11 +137,13 @@ def _arms_truth(design: ExperimentDesign, planted_lifts: dict[str, float]) -> di
     for arm in design.arms:
         is_control = arm is design.control
         arms[arm.name] = {
-            "is_control": is_control, "planned_share": arm.planned_share,
+            "is_control": is_control,
+            "planned_share": arm.planned_share,
             "effect": 0.0 if is_control else arm.effect,
             "has_effect": not is_control and arm.effect > 0,
-            "planted_lift_rel": {metric: 0.0 if is_control else lift * arm.effect
-                                 for metric, lift in planted_lifts.items()},
+            "planted_lift_rel": {
+                metric: 0.0 if is_control else lift * arm.effect for metric, lift in planted_lifts.items()
+            },
         }
     return arms
 
@@ -138,8 +157,12 @@ def _treated(frame: pd.DataFrame, design: ExperimentDesign) -> tuple[np.ndarray,
     return rows["user_id"].to_numpy(), rows["variant"].map(effect).to_numpy(dtype=float)
 
 
-def plan_experiments(rng: np.random.Generator, feed_user_ids: np.ndarray, face_user_ids: np.ndarray,
-                     profile: GeneratorProfile = DEFAULT_PROFILE) -> ExperimentPlan:
+def plan_experiments(
+    rng: np.random.Generator,
+    feed_user_ids: np.ndarray,
+    face_user_ids: np.ndarray,
+    profile: GeneratorProfile = DEFAULT_PROFILE,
+) -> ExperimentPlan:
     window = Window(dt.datetime.combine(profile.start_month, dt.time()), profile.months)
     experiments, frames, truth = [], [], {}
     spotlight_plan = animoji_plan = None
@@ -152,28 +175,39 @@ def plan_experiments(rng: np.random.Generator, feed_user_ids: np.ndarray, face_u
     if profile.animoji is not None:
         dates = experiment_dates(window, profile.months - 2, window.end)
         animoji = _registry_row(ANIMOJI_ID, "face", dates, profile.animoji)
-        animoji_frame = _assign(rng, animoji, profile.animoji, face_user_ids, share_assigned=0.9,
-                                lost_treatment_share=ANIMOJI_LOST_TREATMENT_SHARE)
+        animoji_frame = _assign(
+            rng,
+            animoji,
+            profile.animoji,
+            face_user_ids,
+            share_assigned=0.9,
+            lost_treatment_share=ANIMOJI_LOST_TREATMENT_SHARE,
+        )
     if spotlight is not None:
         treated, effects = _treated(spotlight_frame, profile.spotlight)
-        spotlight_plan = SpotlightPlan(treated, spotlight["start_date"], spotlight["end_date"],
-                                       SPOTLIGHT_EXTRA_ACTIVITY, effects)
+        spotlight_plan = SpotlightPlan(
+            treated, spotlight["start_date"], spotlight["end_date"], SPOTLIGHT_EXTRA_ACTIVITY, effects
+        )
     if animoji is not None:
         treated, effects = _treated(animoji_frame, profile.animoji)
-        animoji_plan = AnimojiPlan(treated, animoji["start_date"], animoji["end_date"],
-                                   ANIMOJI_TIME_FACTOR, ANIMOJI_JITTER_FACTOR, effects)
+        animoji_plan = AnimojiPlan(
+            treated, animoji["start_date"], animoji["end_date"], ANIMOJI_TIME_FACTOR, ANIMOJI_JITTER_FACTOR, effects
+        )
     if spotlight is not None:
         spotlight_frame, breaches = _plant_guardrail_breaches(rng, spotlight_frame, spotlight, profile.spotlight)
         experiments.append(spotlight)
         frames.append(spotlight_frame)
         truth[SPOTLIGHT_ID] = {
             **_registry_truth(spotlight, profile.spotlight),
-            "has_effect": True, "has_srm": False, "extra_activity_share": SPOTLIGHT_EXTRA_ACTIVITY,
+            "has_effect": True,
+            "has_srm": False,
+            "extra_activity_share": SPOTLIGHT_EXTRA_ACTIVITY,
             "primary_metric": "active_days",
             # Treated users repeat this share of their in-window interactions: watch time and
             # shares grow by it (active days by less: repeats can fall on days already active).
-            "arms": _arms_truth(profile.spotlight, {"watch_time_seconds": SPOTLIGHT_EXTRA_ACTIVITY,
-                                                    "shares": SPOTLIGHT_EXTRA_ACTIVITY}),
+            "arms": _arms_truth(
+                profile.spotlight, {"watch_time_seconds": SPOTLIGHT_EXTRA_ACTIVITY, "shares": SPOTLIGHT_EXTRA_ACTIVITY}
+            ),
             "guardrail_breaches": breaches,
         }
     if animoji is not None:
@@ -182,23 +216,43 @@ def plan_experiments(rng: np.random.Generator, feed_user_ids: np.ndarray, face_u
         frames.append(animoji_frame)
         truth[ANIMOJI_ID] = {
             **_registry_truth(animoji, profile.animoji),
-            "has_effect": True, "has_srm": True, "lost_treatment_share": ANIMOJI_LOST_TREATMENT_SHARE,
-            "animoji_time_factor": ANIMOJI_TIME_FACTOR, "jitter_factor": ANIMOJI_JITTER_FACTOR,
+            "has_effect": True,
+            "has_srm": True,
+            "lost_treatment_share": ANIMOJI_LOST_TREATMENT_SHARE,
+            "animoji_time_factor": ANIMOJI_TIME_FACTOR,
+            "jitter_factor": ANIMOJI_JITTER_FACTOR,
             "primary_metric": "animoji_seconds",
             # Animoji session time grows by the time factor; landmark jitter (a mean squared
             # distance) shrinks by the square of the jitter factor.
-            "arms": _arms_truth(profile.animoji, {"animoji_seconds": ANIMOJI_TIME_FACTOR - 1,
-                                                  "landmark_jitter": ANIMOJI_JITTER_FACTOR ** 2 - 1}),
+            "arms": _arms_truth(
+                profile.animoji,
+                {"animoji_seconds": ANIMOJI_TIME_FACTOR - 1, "landmark_jitter": ANIMOJI_JITTER_FACTOR**2 - 1},
+            ),
             "guardrail_breaches": breaches,
         }
-    assignments = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame({
-        "experiment_id": pd.Series(dtype=object), "user_id": pd.Series(dtype=np.int64),
-        "variant": pd.Series(dtype=object), "assigned_at": pd.Series(dtype="datetime64[us]")})
-    return ExperimentPlan(experiments=experiments, assignments=assignments, spotlight=spotlight_plan,
-                          animoji=animoji_plan, truth=truth)
+    assignments = (
+        pd.concat(frames, ignore_index=True)
+        if frames
+        else pd.DataFrame(
+            {
+                "experiment_id": pd.Series(dtype=object),
+                "user_id": pd.Series(dtype=np.int64),
+                "variant": pd.Series(dtype=object),
+                "assigned_at": pd.Series(dtype="datetime64[us]"),
+            }
+        )
+    )
+    return ExperimentPlan(
+        experiments=experiments, assignments=assignments, spotlight=spotlight_plan, animoji=animoji_plan, truth=truth
+    )
 
 
 def _registry_truth(experiment: dict, design: ExperimentDesign) -> dict:
-    return {"surface": experiment["surface"], "start_date": experiment["start_date"].isoformat(),
-            "end_date": experiment["end_date"].isoformat(), "control_variant": design.control.name,
-            "treatment_share": design.treatment_share, "arms_declared": design.declare_arms}
+    return {
+        "surface": experiment["surface"],
+        "start_date": experiment["start_date"].isoformat(),
+        "end_date": experiment["end_date"].isoformat(),
+        "control_variant": design.control.name,
+        "treatment_share": design.treatment_share,
+        "arms_declared": design.declare_arms,
+    }

@@ -57,8 +57,10 @@ class AnimojiPlan:
     def factors(self) -> dict[int, tuple[float, float]]:
         """Treated user id -> (Animoji time factor, jitter factor) for the user's arm."""
         effects = np.ones(len(self.treated_user_ids)) if self.treated_effects is None else self.treated_effects
-        return {int(u): (scaled_factor(self.animoji_time_factor, e), scaled_factor(self.jitter_factor, e))
-                for u, e in zip(self.treated_user_ids, effects)}
+        return {
+            int(u): (scaled_factor(self.animoji_time_factor, e), scaled_factor(self.jitter_factor, e))
+            for u, e in zip(self.treated_user_ids, effects)
+        }
 
 
 def scaled_factor(factor: float, effect: float) -> float:
@@ -87,13 +89,19 @@ def _template(rng: np.random.Generator, landmarks: int = N_LANDMARKS) -> np.ndar
     """A generic face of ``landmarks`` points in the normalised frame (x, y in 0..1, z in -1..1)."""
     angles = np.linspace(0, 2 * np.pi, landmarks, endpoint=False)
     radius = 0.25 + 0.05 * np.sin(3 * angles)
-    points = np.column_stack([0.5 + radius * np.cos(angles), 0.5 + 1.2 * radius * np.sin(angles),
-                              0.1 * np.cos(2 * angles)])
+    points = np.column_stack(
+        [0.5 + radius * np.cos(angles), 0.5 + 1.2 * radius * np.sin(angles), 0.1 * np.cos(2 * angles)]
+    )
     return points + rng.normal(0, 0.01, points.shape)
 
 
-def generate_face(rng: np.random.Generator, scale: float, animoji: AnimojiPlan | None = None,
-                  profile: GeneratorProfile = DEFAULT_PROFILE, user_ids: np.ndarray | None = None) -> FaceData:
+def generate_face(
+    rng: np.random.Generator,
+    scale: float,
+    animoji: AnimojiPlan | None = None,
+    profile: GeneratorProfile = DEFAULT_PROFILE,
+    user_ids: np.ndarray | None = None,
+) -> FaceData:
     """Face files for a profile; user ids default to 1, 2, 3, ... (the writer draws them from the profile)."""
     period = Window(dt.datetime.combine(profile.start_month, dt.time()), profile.months)
     n_landmarks, labels, unit = profile.landmarks, profile.expression_labels, profile.coordinate_unit
@@ -137,14 +145,18 @@ def generate_face(rng: np.random.Generator, scale: float, animoji: AnimojiPlan |
                 points[c, rng.choice(n_landmarks, size=thrown, replace=False), 0] += 1.2
             anomalies.append((int(user_ids[u]), int(seconds[c]), kind))
         capture_index, landmark_index = np.nonzero(keep_mask)
-        landmark_frames.append(pd.DataFrame({
-            "user_id": user_ids[u],
-            "seconds": seconds[capture_index],
-            "landmark_id": landmark_index.astype(np.int32),
-            "x": points[capture_index, landmark_index, 0],
-            "y": points[capture_index, landmark_index, 1],
-            "z": points[capture_index, landmark_index, 2],
-        }))
+        landmark_frames.append(
+            pd.DataFrame(
+                {
+                    "user_id": user_ids[u],
+                    "seconds": seconds[capture_index],
+                    "landmark_id": landmark_index.astype(np.int32),
+                    "x": points[capture_index, landmark_index, 0],
+                    "y": points[capture_index, landmark_index, 1],
+                    "z": points[capture_index, landmark_index, 2],
+                }
+            )
+        )
     landmarks = pd.concat(landmark_frames, ignore_index=True)
     landmarks.insert(1, "captured_at", period.timestamps(landmarks.pop("seconds").to_numpy()))
     if not unit.is_identity:
@@ -157,13 +169,18 @@ def generate_face(rng: np.random.Generator, scale: float, animoji: AnimojiPlan |
         expression_profile = PROFILES[profile_names[profile_of_user[u]]]
         n_records = int(rng.integers(20, 60))
         seconds = rng.choice(period.seconds, size=n_records, replace=False)
-        expression_frames.append(pd.DataFrame({
-            "user_id": user_ids[u],
-            "seconds": seconds,
-            "expression_type": np.array(labels)[rng.choice(len(EXPRESSION_TYPES), n_records,
-                                                                     p=expression_profile["mix"])],
-            "expression_strength": np.round(rng.beta(*expression_profile["beta"], n_records), 4),
-        }))
+        expression_frames.append(
+            pd.DataFrame(
+                {
+                    "user_id": user_ids[u],
+                    "seconds": seconds,
+                    "expression_type": np.array(labels)[
+                        rng.choice(len(EXPRESSION_TYPES), n_records, p=expression_profile["mix"])
+                    ],
+                    "expression_strength": np.round(rng.beta(*expression_profile["beta"], n_records), 4),
+                }
+            )
+        )
     expressions = pd.concat(expression_frames, ignore_index=True)
     expressions.insert(1, "recorded_at", period.timestamps(expressions.pop("seconds").to_numpy()))
 
@@ -188,10 +205,16 @@ def generate_face(rng: np.random.Generator, scale: float, animoji: AnimojiPlan |
             duration = rng.lognormal(np.log(40 if product == "Animoji" else 4), 0.4, len(session_day))
             if product == "Animoji" and int(user_ids[u]) in treated:
                 duration[(seconds >= window[0]) & (seconds < window[1])] *= treated[int(user_ids[u])][0]
-            session_frames.append(pd.DataFrame({
-                "user_id": user_ids[u], "seconds": seconds, "product": product,
-                "interaction_time": np.round(duration, 3),
-            }))
+            session_frames.append(
+                pd.DataFrame(
+                    {
+                        "user_id": user_ids[u],
+                        "seconds": seconds,
+                        "product": product,
+                        "interaction_time": np.round(duration, 3),
+                    }
+                )
+            )
     product_interactions = pd.concat(session_frames, ignore_index=True)
     product_interactions = product_interactions.drop_duplicates(["user_id", "seconds", "product"])
     product_interactions.insert(1, "started_at", period.timestamps(product_interactions.pop("seconds").to_numpy()))
@@ -212,5 +235,6 @@ def generate_face(rng: np.random.Generator, scale: float, animoji: AnimojiPlan |
         "weekend_factor": WEEKEND_FACTOR,
         "weekly_trend": WEEKLY_TREND,
     }
-    return FaceData(landmarks=landmarks, expressions=expressions,
-                    product_interactions=product_interactions, truth=truth)
+    return FaceData(
+        landmarks=landmarks, expressions=expressions, product_interactions=product_interactions, truth=truth
+    )

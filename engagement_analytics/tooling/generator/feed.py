@@ -19,7 +19,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from engagement_analytics.tooling.generator.common import SECONDS_PER_DAY, SF1_FEED_USERS, SF1_INTERACTIONS, SF1_VIDEOS, Window, scaled
+from engagement_analytics.tooling.generator.common import (
+    SECONDS_PER_DAY,
+    SF1_FEED_USERS,
+    SF1_INTERACTIONS,
+    SF1_VIDEOS,
+    Window,
+    scaled,
+)
 from engagement_analytics.tooling.generator.profiles import DEFAULT_PROFILE, GeneratorProfile
 
 GENRES = ["comedy", "music", "dance", "sports", "gaming", "food", "travel", "education", "fashion", "pets"]
@@ -63,13 +70,21 @@ class FeedData:
 def feed_sizes(scale: float, months: int = 12) -> tuple[int, int, int]:
     """Users, videos and target interactions at a scale factor; interactions keep SF1's monthly
     density (1,000,000 over twelve months) over any span."""
-    return (scaled(SF1_FEED_USERS, scale, 600), scaled(SF1_VIDEOS, scale, 300),
-            scaled(SF1_INTERACTIONS * months // 12, scale, 15_000 * months // 12))
+    return (
+        scaled(SF1_FEED_USERS, scale, 600),
+        scaled(SF1_VIDEOS, scale, 300),
+        scaled(SF1_INTERACTIONS * months // 12, scale, 15_000 * months // 12),
+    )
 
 
-def generate_feed(rng: np.random.Generator, scale: float, spotlight: SpotlightPlan | None = None,
-                  profile: GeneratorProfile = DEFAULT_PROFILE, user_ids: np.ndarray | None = None,
-                  video_ids: np.ndarray | None = None) -> FeedData:
+def generate_feed(
+    rng: np.random.Generator,
+    scale: float,
+    spotlight: SpotlightPlan | None = None,
+    profile: GeneratorProfile = DEFAULT_PROFILE,
+    user_ids: np.ndarray | None = None,
+    video_ids: np.ndarray | None = None,
+) -> FeedData:
     """Feed files for a profile; ids default to 1, 2, 3, ... (the writer draws them from the profile)."""
     window = Window(dt.datetime.combine(profile.start_month, dt.time()), profile.months)
     window_seconds = window.seconds
@@ -91,8 +106,9 @@ def generate_feed(rng: np.random.Generator, scale: float, spotlight: SpotlightPl
     video_genre = rng.choice(len(GENRES), size=n_videos, p=GENRE_WEIGHTS / GENRE_WEIGHTS.sum())
     upload_seconds = rng.integers(-180 * SECONDS_PER_DAY, window_seconds - 30 * SECONDS_PER_DAY, size=n_videos)
     fresh = rng.random(n_videos) < 0.03
-    upload_seconds[fresh] = rng.integers(window_seconds - FRESH_DAYS * SECONDS_PER_DAY,
-                                         window_seconds - SECONDS_PER_DAY, size=int(fresh.sum()))
+    upload_seconds[fresh] = rng.integers(
+        window_seconds - FRESH_DAYS * SECONDS_PER_DAY, window_seconds - SECONDS_PER_DAY, size=int(fresh.sum())
+    )
     upload_seconds = upload_seconds // SECONDS_PER_DAY * SECONDS_PER_DAY  # upload dates are whole days
     popularity = rng.pareto(1.3, size=n_videos) + 0.05
     popularity[fresh] *= 0.02
@@ -107,7 +123,7 @@ def generate_feed(rng: np.random.Generator, scale: float, spotlight: SpotlightPl
     cursor = 0
     for series_index in range(n_series):
         size = int(rng.integers(3, 6))
-        members = candidates[cursor:cursor + size]
+        members = candidates[cursor : cursor + size]
         cursor += size
         video_genre[members] = video_genre[members[0]]
         upload_seconds[members] = upload_seconds[members[0]]
@@ -119,8 +135,9 @@ def generate_feed(rng: np.random.Generator, scale: float, spotlight: SpotlightPl
     user_index = np.repeat(np.arange(n_users), counts)
     n = len(user_index)
     own_genre = rng.random(n) < PREFERRED_GENRE_PROBABILITY
-    genre = np.where(own_genre, user_genre[user_index],
-                     rng.choice(len(GENRES), size=n, p=GENRE_WEIGHTS / GENRE_WEIGHTS.sum()))
+    genre = np.where(
+        own_genre, user_genre[user_index], rng.choice(len(GENRES), size=n, p=GENRE_WEIGHTS / GENRE_WEIGHTS.sum())
+    )
     video_index = np.empty(n, dtype=np.int64)
     for g in range(len(GENRES)):
         in_genre = np.flatnonzero(video_genre == g)
@@ -149,8 +166,9 @@ def generate_feed(rng: np.random.Generator, scale: float, spotlight: SpotlightPl
     # Click times: uniform between the upload (or window start) and the window end.
     earliest = np.maximum(upload_seconds[video_index], 0)
     click = earliest + (rng.random(n) * (window_seconds - earliest)).astype(np.int64)
-    follow_click = np.minimum(click[follow_parent] + rng.integers(60, 3 * SECONDS_PER_DAY, len(follow_parent)),
-                              window_seconds - 1)
+    follow_click = np.minimum(
+        click[follow_parent] + rng.integers(60, 3 * SECONDS_PER_DAY, len(follow_parent)), window_seconds - 1
+    )
     follow_click = np.maximum(follow_click, upload_seconds[follow_video])
 
     user_index = np.concatenate([user_index, follow_user])
@@ -173,12 +191,14 @@ def generate_feed(rng: np.random.Generator, scale: float, spotlight: SpotlightPl
     drop_drivers: dict[str, list[int]] = {}
     removed_seconds: dict[str, float] = {}
     type_index = rng.choice(len(INTERACTION_TYPES), size=len(click), p=INTERACTION_TYPE_WEIGHTS)
-    watch = (GENRE_BASE_SECONDS[video_genre[video_index]]
-             * np.where(is_fan, GENRE_MATCH_FACTOR, 1.0)
-             * user_factor[user_index]
-             * INTERACTION_TYPE_FACTOR[type_index]
-             * video_quality[video_index]
-             * rng.lognormal(0.0, 0.5, size=len(click)))
+    watch = (
+        GENRE_BASE_SECONDS[video_genre[video_index]]
+        * np.where(is_fan, GENRE_MATCH_FACTOR, 1.0)
+        * user_factor[user_index]
+        * INTERACTION_TYPE_FACTOR[type_index]
+        * video_quality[video_index]
+        * rng.lognormal(0.0, 0.5, size=len(click))
+    )
     watch = np.round(np.minimum(watch, MAX_WATCH_SECONDS), 3)
     fan_genre = video_genre[video_index]
     last_total = np.bincount(fan_genre[is_fan & in_last_month], watch[is_fan & in_last_month], len(GENRES))
@@ -237,31 +257,42 @@ def generate_feed(rng: np.random.Generator, scale: float, spotlight: SpotlightPl
 
     order = np.argsort(click, kind="stable")
     user_index, video_index, click, type_index, watch = (
-        user_index[order], video_index[order], click[order], type_index[order], watch[order])
+        user_index[order],
+        video_index[order],
+        click[order],
+        type_index[order],
+        watch[order],
+    )
     shares = np.where(type_index == 3, 1 + rng.poisson(0.6, len(click)), 0)
 
-    interactions = pd.DataFrame({
-        "interaction_id": np.arange(1, len(click) + 1, dtype=np.int64),
-        "user_id": user_ids[user_index],
-        "video_id": video_ids[video_index],
-        "watch_time": watch,
-        "first_click_timestamp": window.timestamps(click),
-        "interaction_type": np.array(INTERACTION_TYPES)[type_index],
-        "shares": shares.astype(np.int32),
-    })
+    interactions = pd.DataFrame(
+        {
+            "interaction_id": np.arange(1, len(click) + 1, dtype=np.int64),
+            "user_id": user_ids[user_index],
+            "video_id": video_ids[video_index],
+            "watch_time": watch,
+            "first_click_timestamp": window.timestamps(click),
+            "interaction_type": np.array(INTERACTION_TYPES)[type_index],
+            "shares": shares.astype(np.int32),
+        }
+    )
 
     last_active = interactions.groupby("user_id")["first_click_timestamp"].max().dt.normalize()
-    users = pd.DataFrame({
-        "user_id": user_ids,
-        "preferred_genre": np.array(GENRES)[user_genre],
-    })
+    users = pd.DataFrame(
+        {
+            "user_id": user_ids,
+            "preferred_genre": np.array(GENRES)[user_genre],
+        }
+    )
     users["last_active"] = users["user_id"].map(last_active)
-    upload_dates = (np.datetime64(window.start.date()) + (upload_seconds // SECONDS_PER_DAY).astype("timedelta64[D]"))
-    videos = pd.DataFrame({
-        "video_id": video_ids,
-        "genre": np.array(GENRES)[video_genre],
-        "upload_date": upload_dates,
-    })
+    upload_dates = np.datetime64(window.start.date()) + (upload_seconds // SECONDS_PER_DAY).astype("timedelta64[D]")
+    videos = pd.DataFrame(
+        {
+            "video_id": video_ids,
+            "genre": np.array(GENRES)[video_genre],
+            "upload_date": upload_dates,
+        }
+    )
 
     truth = {
         "analysis_month": window.month_start(-1).date().isoformat(),

@@ -36,8 +36,10 @@ class IdRange:
         if self.is_dense:
             return np.arange(self.start, self.start + n, dtype=np.int64)
         if self.start < 1 or self.start + n * self.max_step >= HIGH_ID_OFFSET:
-            raise ValueError(f"ids from {self.start} with gaps up to {self.max_step} must stay in 1..2**53 "
-                             "before the high ones are moved above it")
+            raise ValueError(
+                f"ids from {self.start} with gaps up to {self.max_step} must stay in 1..2**53 "
+                "before the high ones are moved above it"
+            )
         steps = rng.integers(1, self.max_step + 1, n).astype(np.int64)
         ids = self.start + np.cumsum(steps) - steps[0]
         high = rng.random(n) < self.high_share
@@ -74,7 +76,8 @@ class ExperimentDesign:
         if abs(sum(arm.planned_share for arm in self.arms) - 1.0) > 1e-9:
             raise ValueError(f"planned shares must sum to 1: {self.arms}")
         if self.unknown_variant is not None and self.unknown_variant.strip().lower() in {
-                name.strip().lower() for name in names}:
+            name.strip().lower() for name in names
+        }:
             raise ValueError(f"the unknown variant {self.unknown_variant!r} is one of the arms")
 
     @property
@@ -117,8 +120,9 @@ class CoordinateUnit:
 
 NORMALISED = CoordinateUnit("normalised", frame={"x": (0.0, 1.0), "y": (0.0, 1.0), "z": (-1.0, 1.0)})
 # A 1920x1080 camera image; z in pixels of the image width (as MediaPipe scales it).
-PIXELS = CoordinateUnit("pixels", scale=(1920.0, 1080.0, 1920.0),
-                        frame={"x": (0.0, 1920.0), "y": (0.0, 1080.0), "z": (-1920.0, 1920.0)})
+PIXELS = CoordinateUnit(
+    "pixels", scale=(1920.0, 1080.0, 1920.0), frame={"x": (0.0, 1920.0), "y": (0.0, 1080.0), "z": (-1920.0, 1920.0)}
+)
 # Metres around the face anchor (ARKit-like): centred at 0, y up, a face about 0.15 m across.
 METRES = CoordinateUnit("metres", scale=(0.3, -0.3, 0.3), offset=(-0.15, 0.15, 0.0))
 
@@ -169,15 +173,23 @@ class GeneratorProfile:
         values = asdict(self)
         for key in ("spotlight", "animoji"):
             design = getattr(self, key)
-            values[key] = None if design is None else {
-                "arms": [asdict(arm) for arm in design.arms], "declare_arms": design.declare_arms,
-                "arms_column": design.arms_column() if design.declare_arms else None,
-                "unknown_variant": design.unknown_variant,
-            }
+            values[key] = (
+                None
+                if design is None
+                else {
+                    "arms": [asdict(arm) for arm in design.arms],
+                    "declare_arms": design.declare_arms,
+                    "arms_column": design.arms_column() if design.declare_arms else None,
+                    "unknown_variant": design.unknown_variant,
+                }
+            )
         values["start_month"] = self.start_month.isoformat()
-        values["coordinate_unit"] = {"name": self.coordinate_unit.name, "scale": list(self.coordinate_unit.scale),
-                                     "offset": list(self.coordinate_unit.offset),
-                                     "frame": self.coordinate_unit.frame}
+        values["coordinate_unit"] = {
+            "name": self.coordinate_unit.name,
+            "scale": list(self.coordinate_unit.scale),
+            "offset": list(self.coordinate_unit.offset),
+            "frame": self.coordinate_unit.frame,
+        }
         values["expression_labels"] = list(self.expression_labels)
         return values
 
@@ -189,22 +201,25 @@ PROFILES: dict[str, GeneratorProfile] = {
     "foreign_ids_pixels": GeneratorProfile(
         name="foreign_ids_pixels",
         description="another platform's export: big sparse ids (some above 2**53), face ids from another "
-                    "range, landmarks in pixels, variants named baseline/blue/green and A/B with declared "
-                    "unequal splits",
+        "range, landmarks in pixels, variants named baseline/blue/green and A/B with declared "
+        "unequal splits",
         start_month=dt.date(2024, 3, 1),
         feed_user_ids=IdRange(start=10**12, max_step=1_000, high_share=0.2),
         video_ids=IdRange(start=7 * 10**15, max_step=50_000, high_share=0.3),
         interaction_ids=IdRange(start=10**14, max_step=7, high_share=0.1),
         face_user_ids=IdRange(start=4_000_000_000, max_step=97, high_share=0.1),
-        spotlight=ExperimentDesign((Arm("baseline", 0.5), Arm("blue", 0.3), Arm("green", 0.2, effect=0.0)),
-                                   declare_arms=True, unknown_variant="bleu"),
+        spotlight=ExperimentDesign(
+            (Arm("baseline", 0.5), Arm("blue", 0.3), Arm("green", 0.2, effect=0.0)),
+            declare_arms=True,
+            unknown_variant="bleu",
+        ),
         animoji=ExperimentDesign((Arm("A", 0.6), Arm("B", 0.4)), declare_arms=True, unknown_variant="C"),
         coordinate_unit=PIXELS,
     ),
     "short_span_metres": GeneratorProfile(
         name="short_span_metres",
         description="two months of data from 2027-01, one experiment (face, variants baseline/variant_2, no "
-                    "arms column), landmarks in metres around the face anchor, an emotion classifier's labels",
+        "arms column), landmarks in metres around the face anchor, an emotion classifier's labels",
         start_month=dt.date(2027, 1, 1),
         months=2,
         feed_user_ids=IdRange(start=500, max_step=3),
@@ -217,13 +232,14 @@ PROFILES: dict[str, GeneratorProfile] = {
     "long_span_cold": GeneratorProfile(
         name="long_span_cold",
         description="36 months from 2023-05, 40% of feed users with no history, 468 landmarks per capture "
-                    "(MediaPipe-like), a mix of known and unknown expression labels, Spotlight arms "
-                    "holdout/trending_v2 declared, Animoji undeclared (its arms cell left empty)",
+        "(MediaPipe-like), a mix of known and unknown expression labels, Spotlight arms "
+        "holdout/trending_v2 declared, Animoji undeclared (its arms cell left empty)",
         start_month=dt.date(2023, 5, 1),
         months=36,
         # 40% cold users dilute the Spotlight effect: two arms keep it detectable at the floors.
-        spotlight=ExperimentDesign((Arm("holdout", 0.5), Arm("trending_v2", 0.5)), declare_arms=True,
-                                   unknown_variant="trending_v3"),
+        spotlight=ExperimentDesign(
+            (Arm("holdout", 0.5), Arm("trending_v2", 0.5)), declare_arms=True, unknown_variant="trending_v3"
+        ),
         animoji=TWO_ARMS,
         landmarks=468,
         captures_per_user=8,

@@ -19,31 +19,49 @@ CONTRACT_FILES: dict[str, dict[str, str]] = {
     "users.parquet": {"user_id": "bigint", "preferred_genre": "varchar", "last_active": "date"},
     "videos.parquet": {"video_id": "bigint", "genre": "varchar", "upload_date": "date"},
     "interactions.parquet": {
-        "interaction_id": "bigint", "user_id": "bigint", "video_id": "bigint", "watch_time": "double",
-        "first_click_timestamp": "timestamp", "interaction_type": "varchar", "shares": "integer",
+        "interaction_id": "bigint",
+        "user_id": "bigint",
+        "video_id": "bigint",
+        "watch_time": "double",
+        "first_click_timestamp": "timestamp",
+        "interaction_type": "varchar",
+        "shares": "integer",
     },
     "claims_videos.csv": {},
     "user_facial_data.parquet": {
-        "user_id": "bigint", "captured_at": "timestamp", "landmark_id": "integer",
-        "x": "double", "y": "double", "z": "double",
+        "user_id": "bigint",
+        "captured_at": "timestamp",
+        "landmark_id": "integer",
+        "x": "double",
+        "y": "double",
+        "z": "double",
     },
     "user_expressions.parquet": {
-        "user_id": "bigint", "recorded_at": "timestamp", "expression_type": "varchar",
+        "user_id": "bigint",
+        "recorded_at": "timestamp",
+        "expression_type": "varchar",
         "expression_strength": "double",
     },
     "product_interactions.parquet": {
-        "user_id": "bigint", "started_at": "timestamp", "product": "varchar", "interaction_time": "double",
+        "user_id": "bigint",
+        "started_at": "timestamp",
+        "product": "varchar",
+        "interaction_time": "double",
     },
     "experiments.csv": {},
     "experiment_assignments.parquet": {
-        "experiment_id": "varchar", "user_id": "bigint", "variant": "varchar", "assigned_at": "timestamp",
+        "experiment_id": "varchar",
+        "user_id": "bigint",
+        "variant": "varchar",
+        "assigned_at": "timestamp",
     },
 }
 TRUTH_FILE = "truth.json"
 
 
-def generate(scale: float, seed: int, out: Path, progress: bool = True,
-             profile: GeneratorProfile | str = DEFAULT_PROFILE) -> dict:
+def generate(
+    scale: float, seed: int, out: Path, progress: bool = True, profile: GeneratorProfile | str = DEFAULT_PROFILE
+) -> dict:
     """Generate every contract file at a scale factor (1 = SF1) into ``out`` following a profile
     (a GeneratorProfile or the name of one in PROFILES); returns the truth."""
     profile = get_profile(profile) if isinstance(profile, str) else profile
@@ -62,17 +80,24 @@ def generate(scale: float, seed: int, out: Path, progress: bool = True,
     feed = generate_feed(rng_for(seed, "feed"), scale, plan.spotlight, profile, feed_user_ids, video_ids)
     if not profile.interaction_ids.is_dense:
         feed.interactions["interaction_id"] = profile.interaction_ids.draw(
-            rng_for(seed, "interaction_ids"), len(feed.interactions))
+            rng_for(seed, "interaction_ids"), len(feed.interactions)
+        )
     steps.update()
-    for name, frame in (("users.parquet", feed.users), ("videos.parquet", feed.videos),
-                        ("interactions.parquet", feed.interactions)):
+    for name, frame in (
+        ("users.parquet", feed.users),
+        ("videos.parquet", feed.videos),
+        ("interactions.parquet", feed.interactions),
+    ):
         row_counts[name] = write_parquet(frame, out / name, CONTRACT_FILES[name])
     steps.update()
 
     face = generate_face(rng_for(seed, "face"), scale, plan.animoji, profile, face_user_ids)
     steps.update()
-    for name, frame in (("user_facial_data.parquet", face.landmarks), ("user_expressions.parquet", face.expressions),
-                        ("product_interactions.parquet", face.product_interactions)):
+    for name, frame in (
+        ("user_facial_data.parquet", face.landmarks),
+        ("user_expressions.parquet", face.expressions),
+        ("product_interactions.parquet", face.product_interactions),
+    ):
         row_counts[name] = write_parquet(frame, out / name, CONTRACT_FILES[name])
     steps.update()
 
@@ -81,14 +106,22 @@ def generate(scale: float, seed: int, out: Path, progress: bool = True,
     # The arms column is written only when an experiment declares its arms (empty for the others).
     header = EXPERIMENTS_HEADER + ([ARMS_COLUMN] if any(e[ARMS_COLUMN] for e in plan.experiments) else [])
     row_counts["experiments.csv"] = write_csv(
-        header, ([e[c] for c in header] for e in plan.experiments), out / "experiments.csv")
+        header, ([e[c] for c in header] for e in plan.experiments), out / "experiments.csv"
+    )
     row_counts["experiment_assignments.parquet"] = write_parquet(
-        plan.assignments, out / "experiment_assignments.parquet", CONTRACT_FILES["experiment_assignments.parquet"])
+        plan.assignments, out / "experiment_assignments.parquet", CONTRACT_FILES["experiment_assignments.parquet"]
+    )
     steps.update()
 
     truth = {
-        "scale": scale, "seed": seed, "profile": profile.describe(), "row_counts": row_counts,
-        "feed": feed.truth, "face": face.truth, "claims": claims_truth, "experiments": plan.truth,
+        "scale": scale,
+        "seed": seed,
+        "profile": profile.describe(),
+        "row_counts": row_counts,
+        "feed": feed.truth,
+        "face": face.truth,
+        "claims": claims_truth,
+        "experiments": plan.truth,
     }
     (out / TRUTH_FILE).write_text(json.dumps(truth, indent=1, default=str))
     steps.update()

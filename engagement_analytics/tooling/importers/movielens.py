@@ -49,16 +49,28 @@ class MovieLensFeed:
 
 def read_genres(path: Path) -> list[str]:
     """Genre names of ``u.genre`` in index order."""
-    frame = pd.read_csv(path, sep="|", header=None, names=["genre", "index"], encoding="latin-1",
-                        dtype={"genre": str}, skip_blank_lines=True).dropna()
+    frame = pd.read_csv(
+        path,
+        sep="|",
+        header=None,
+        names=["genre", "index"],
+        encoding="latin-1",
+        dtype={"genre": str},
+        skip_blank_lines=True,
+    ).dropna()
     frame["index"] = frame["index"].astype(int)
     return frame.sort_values("index")["genre"].tolist()
 
 
 def read_ratings(path: Path) -> pd.DataFrame:
     """``u.data`` as user_id, video_id, rating, rated_at (UTC timestamps)."""
-    frame = pd.read_csv(path, sep="\t", header=None, names=["user_id", "video_id", "rating", "unix_time"],
-                        dtype={"user_id": np.int64, "video_id": np.int64, "rating": float, "unix_time": np.int64})
+    frame = pd.read_csv(
+        path,
+        sep="\t",
+        header=None,
+        names=["user_id", "video_id", "rating", "unix_time"],
+        dtype={"user_id": np.int64, "video_id": np.int64, "rating": float, "unix_time": np.int64},
+    )
     frame["rated_at"] = pd.to_datetime(frame["unix_time"], unit="s")
     return frame.drop(columns="unix_time")
 
@@ -66,15 +78,18 @@ def read_ratings(path: Path) -> pd.DataFrame:
 def read_items(path: Path, genres: list[str]) -> pd.DataFrame:
     """``u.item`` as video_id, genre (first flagged), release_date (NaT when missing)."""
     columns = ["video_id", "title", "release_date", "video_release_date", "url", *genres]
-    frame = pd.read_csv(path, sep="|", header=None, names=columns, encoding="latin-1", dtype=str,
-                        keep_default_na=False, quoting=3)
+    frame = pd.read_csv(
+        path, sep="|", header=None, names=columns, encoding="latin-1", dtype=str, keep_default_na=False, quoting=3
+    )
     flags = frame[genres].apply(pd.to_numeric, errors="coerce").fillna(0).to_numpy() > 0
     first = np.where(flags.any(axis=1), flags.argmax(axis=1), -1)
-    return pd.DataFrame({
-        "video_id": frame["video_id"].astype(np.int64),
-        "genre": [genres[i] if i >= 0 else NO_GENRE for i in first],
-        "release_date": pd.to_datetime(frame["release_date"].str.strip(), format="%d-%b-%Y", errors="coerce"),
-    })
+    return pd.DataFrame(
+        {
+            "video_id": frame["video_id"].astype(np.int64),
+            "genre": [genres[i] if i >= 0 else NO_GENRE for i in first],
+            "release_date": pd.to_datetime(frame["release_date"].str.strip(), format="%d-%b-%Y", errors="coerce"),
+        }
+    )
 
 
 def convert(source: Path) -> MovieLensFeed:
@@ -88,15 +103,17 @@ def convert(source: Path) -> MovieLensFeed:
     videos = pd.DataFrame({"video_id": items["video_id"], "genre": items["genre"], "upload_date": upload.dt.date})
 
     ratings = ratings.sort_values(["rated_at", "user_id", "video_id"], kind="stable").reset_index(drop=True)
-    interactions = pd.DataFrame({
-        "interaction_id": np.arange(1, len(ratings) + 1, dtype=np.int64),
-        "user_id": ratings["user_id"],
-        "video_id": ratings["video_id"],
-        "watch_time": ratings["rating"],
-        "first_click_timestamp": ratings["rated_at"],
-        "interaction_type": "view",
-        "shares": np.zeros(len(ratings), dtype=np.int32),
-    })
+    interactions = pd.DataFrame(
+        {
+            "interaction_id": np.arange(1, len(ratings) + 1, dtype=np.int64),
+            "user_id": ratings["user_id"],
+            "video_id": ratings["video_id"],
+            "watch_time": ratings["rating"],
+            "first_click_timestamp": ratings["rated_at"],
+            "interaction_type": "view",
+            "shares": np.zeros(len(ratings), dtype=np.int32),
+        }
+    )
 
     genre_order = {name: position for position, name in enumerate(genres)}
     genre_order.setdefault(NO_GENRE, len(genres))
