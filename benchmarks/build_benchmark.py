@@ -61,7 +61,7 @@ def main() -> int:
         build_times.append(seconds)
         build_peaks.append(peak)
 
-    print(f"| step | scale | runs | median wall time (s) | peak memory (MiB) |")
+    print("| step | scale | runs | median wall time (s) | peak memory (MiB) |")
     print("|---|---|---|---|---|")
     print(
         f"| generate | SF{args.scale:g} | {args.runs} | {statistics.median(generate_times):.1f} | "

@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -118,8 +117,8 @@ def compare(dbt_matches: pd.DataFrame, scipy_matches: pd.DataFrame) -> dict[str,
     same = matched["matched_video_id_dbt"] == matched["matched_video_id_scipy"]
     tie = ~same & ((matched["correlation_dbt"] - matched["correlation_scipy"]).abs() <= TIE_TOLERANCE)
     return {
-        "videos_dbt": int(len(dbt_matches)),
-        "videos_scipy": int(len(scipy_matches)),
+        "videos_dbt": len(dbt_matches),
+        "videos_scipy": len(scipy_matches),
         "identical": int(same.sum()),
         "tie_only": int(tie.sum()),
         "disagree": int((~same & ~tie).sum()) + int((both["_merge"] != "both").sum()),

@@ -84,7 +84,7 @@ def anomaly_quality(warehouse_db: Path, raw_dir: Path) -> dict:
     flagged = merged["is_anomaly"].fillna(False).astype(bool)
     is_planted = merged["kind"].notna()
     quality = {
-        "captures": int(len(mart)),
+        "captures": len(mart),
         "planted": int(is_planted.sum()),
         "flagged": int(flagged.sum()),
         "recall": float((flagged & is_planted).sum() / is_planted.sum()),
@@ -94,7 +94,7 @@ def anomaly_quality(warehouse_db: Path, raw_dir: Path) -> dict:
     for kind, rows in merged[is_planted].groupby("kind"):
         given = merged[merged["reason"] == kind]
         quality["per_kind"][kind] = {
-            "planted": int(len(rows)),
+            "planted": len(rows),
             "recall": float(rows["is_anomaly"].fillna(False).astype(bool).mean()),
             "reason_matches": float((rows["reason"] == kind).mean()),
             "reason_precision": float((given["kind"] == kind).mean()) if len(given) else None,

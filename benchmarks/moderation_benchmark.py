@@ -20,12 +20,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from engagement_analytics.tooling.generator.claims import write_claims
-from engagement_analytics.tooling.generator.common import rng_for
 from engagement_analytics.domains.moderation import claims_classifier as cc
+from engagement_analytics.domains.moderation.group_comparison import compare_groups
 from engagement_analytics.domains.moderation.leakage import leakage_audit
 from engagement_analytics.domains.moderation.verified_status import fit_verified_status_model
-from engagement_analytics.domains.moderation.group_comparison import compare_groups
+from engagement_analytics.tooling.generator.claims import write_claims
+from engagement_analytics.tooling.generator.common import rng_for
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 REAL_CLAIMS = PROJECT_DIR / "tests" / "fixtures" / "tiktok_claims" / "tiktok_dataset.csv.gz"

@@ -12,22 +12,22 @@ import pytest
 from scipy import stats
 from sklearn.metrics import f1_score, precision_score, recall_score
 
-from engagement_analytics.tooling.generator.claims import write_claims
-from engagement_analytics.tooling.generator.common import rng_for
+from engagement_analytics.domains.ml_metrics import METRIC_COLUMNS, metric_frame, metric_row
 from engagement_analytics.domains.moderation import claims_classifier as cc
 from engagement_analytics.domains.moderation.features import (
     engagement_rates,
     transcription_opener,
     variance_inflation_factors,
 )
+from engagement_analytics.domains.moderation.group_comparison import compare_groups, mann_whitney_u_test, welch_t_test
 from engagement_analytics.domains.moderation.leakage import best_category_rule, best_threshold_rule, leakage_audit
-from engagement_analytics.domains.ml_metrics import METRIC_COLUMNS, metric_frame, metric_row
 from engagement_analytics.domains.moderation.verified_status import (
     f1_threshold,
     fit_verified_status_model,
     verified_status_design,
 )
-from engagement_analytics.domains.moderation.group_comparison import compare_groups, mann_whitney_u_test, welch_t_test
+from engagement_analytics.tooling.generator.claims import write_claims
+from engagement_analytics.tooling.generator.common import rng_for
 
 COUNTS = ["view_count", "like_count", "share_count", "download_count", "comment_count"]
 
@@ -327,7 +327,7 @@ STAGED_DTYPES = {
     "verified_status": "str",
     "author_ban_status": "str",
     "is_verified": "bool",
-    **{column: "int64" for column in COUNTS},
+    **dict.fromkeys(COUNTS, "int64"),
 }
 
 
@@ -385,9 +385,8 @@ EXPECTED_TYPES = {
         "group_b": "VARCHAR",
         "n_a": "BIGINT",
         "n_b": "BIGINT",
-        **{
-            c: "DOUBLE"
-            for c in [
+        **dict.fromkeys(
+            [
                 "mean_a",
                 "mean_b",
                 "median_a",
@@ -399,8 +398,9 @@ EXPECTED_TYPES = {
                 "ci_lower",
                 "ci_upper",
                 "effect_size",
-            ]
-        },
+            ],
+            "DOUBLE",
+        ),
         "effect_size_measure": "VARCHAR",
         "skipped_reason": "VARCHAR",
     },

@@ -40,7 +40,7 @@ def labelled(raw_claims: pd.DataFrame) -> pd.DataFrame:
 
 def test_moderation_models_built(warehouse: BuiltWarehouse):
     built = {r["unique_id"].split(".")[-1]: r["status"] for r in warehouse.run_results["results"]}
-    assert {name: built.get(name) for name in MODERATION_MODELS} == {name: "success" for name in MODERATION_MODELS}
+    assert {name: built.get(name) for name in MODERATION_MODELS} == dict.fromkeys(MODERATION_MODELS, "success")
 
 
 def test_unlabelled_rows_lack_counts_too_and_are_all_quarantined(warehouse: BuiltWarehouse, raw_claims):

@@ -60,7 +60,7 @@ def set_paths(patch: pytest.MonkeyPatch, base: Path, shared: Path) -> None:
     patch.setenv("DBT_LOG_PATH", str(shared / "logs"))
 
 
-@pytest.fixture()
+@pytest.fixture
 def publishing_env(first_build: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
     for folder in ("raw", "bi"):
         shutil.copytree(first_build / folder, tmp_path / folder, ignore=shutil.ignore_patterns(".build"))

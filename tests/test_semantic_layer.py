@@ -3,7 +3,6 @@ marts that answer the same question, and with independent pandas computations.""
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys

@@ -359,7 +359,7 @@ def check_file(contract: ContractFile, path: Path, con: duckdb.DuckDBPyConnectio
     """Every file check on one present contract file."""
     try:
         read = read_columns(path, con)
-    except Exception as error:  # noqa: BLE001 - any reader error means the file cannot be read
+    except Exception as error:  # any reader error means the file cannot be read
         kind = "Parquet" if contract.format == "parquet" else "CSV"
         return [Problem(contract.name, f"cannot be read as {kind}: {_first_line(error)}")]
     problems: list[Problem] = []

@@ -94,7 +94,7 @@ def time_split(clicked_at: pd.Series, validation_fraction: float, test_fraction:
     Train is never empty: when the validation cut falls on the first instant (few rows, or most
     of them at one instant), it moves to the next instant; with a single instant every row is
     train. Validation or test can then be empty (their start is None or equals the next cut)."""
-    if not (0 < validation_fraction and 0 < test_fraction and validation_fraction + test_fraction < 1):
+    if not (validation_fraction > 0 and test_fraction > 0 and validation_fraction + test_fraction < 1):
         raise ValueError("validation and test fractions must be positive and leave rows to train on")
     ordered = np.sort(clicked_at.to_numpy())
     if len(ordered) == 0:

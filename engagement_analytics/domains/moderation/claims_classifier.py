@@ -30,8 +30,8 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
-from engagement_analytics.domains.moderation.features import ban_indicators, engagement_rates, log_counts
 from engagement_analytics.domains.ml_metrics import has_both_classes, metric_frame, metric_row
+from engagement_analytics.domains.moderation.features import ban_indicators, engagement_rates, log_counts
 from engagement_analytics.domains.moderation.splits import seeded_split
 
 CANDIDATES = ["engagement", "text", "both"]  # also the tie-break order: simpler first

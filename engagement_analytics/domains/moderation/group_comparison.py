@@ -37,7 +37,7 @@ TEST_DTYPES = {
     "n_b": "int64",
     "effect_size_measure": "str",
     "skipped_reason": "str",
-    **{column: "float64" for column in TEST_COLUMNS[5:16]},
+    **dict.fromkeys(TEST_COLUMNS[5:16], "float64"),
 }
 # Why a test has no statistics: Welch needs two videos per group and some spread within a group;
 # Mann-Whitney needs a video in each group.

@@ -28,13 +28,13 @@ from sklearn.metrics import (
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from engagement_analytics.domains.ml_metrics import has_both_classes, metric_frame, metric_row
 from engagement_analytics.domains.moderation.features import (
     ban_indicators,
     engagement_rates,
     log_counts,
     variance_inflation_factors,
 )
-from engagement_analytics.domains.ml_metrics import has_both_classes, metric_frame, metric_row
 from engagement_analytics.domains.moderation.splits import seeded_split
 
 MODEL_NAME = "verified_status_logistic"

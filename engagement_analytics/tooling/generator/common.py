@@ -5,9 +5,9 @@ from __future__ import annotations
 import calendar
 import csv
 import datetime as dt
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Sequence
 
 import duckdb
 import numpy as np

@@ -8,16 +8,15 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
-from typing import Callable
 
 import duckdb
 import numpy as np
 import pandas as pd
 
-from engagement_analytics.tooling.verdicts import baseline_verdict, with_verdicts
 from engagement_analytics.tooling.report.svg import (
     MUTED,
     PALETTE,
@@ -28,6 +27,7 @@ from engagement_analytics.tooling.report.svg import (
     interval_chart,
     xy_chart,
 )
+from engagement_analytics.tooling.verdicts import baseline_verdict, with_verdicts
 
 
 class MissingMart(Exception):
@@ -40,7 +40,7 @@ class Section:
     title: str
     question: str
     marts: list[str]
-    render: Callable[["Reader"], str]
+    render: Callable[[Reader], str]
 
 
 class Reader:
@@ -548,7 +548,7 @@ def render(con: duckdb.DuckDBPyConnection, source: str) -> tuple[str, dict[str, 
             f'<p class="meta">Reads {marts}.</p>{content}</section>'
         )
     nav = "".join(f'<a href="#{s.key}">{escape(s.title)}</a>' for s in SECTIONS)
-    generated = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    generated = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     html = (
         f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Engagement analytics readout'
         f"</title><style>{STYLE}</style></head><body><h1>Engagement analytics readout</h1>"
