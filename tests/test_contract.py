@@ -133,8 +133,10 @@ def test_types_staging_can_parse_are_accepted(tmp_path: Path):
     )
     write_file(raw, "videos.parquet", {"video_id": "1", "genre": "42", "upload_date": "timestamp '2026-01-05 10:00'"})
     assert errors(raw) == []
-    assert readable_as("DECIMAL(18,3)", "DOUBLE") and readable_as("DATE", "VARCHAR")
-    assert not readable_as("MAP(VARCHAR, INTEGER)", "VARCHAR") and not readable_as("BOOLEAN", "DOUBLE")
+    assert readable_as("DECIMAL(18,3)", "DOUBLE")
+    assert readable_as("DATE", "VARCHAR")
+    assert not readable_as("MAP(VARCHAR, INTEGER)", "VARCHAR")
+    assert not readable_as("BOOLEAN", "DOUBLE")
 
 
 def test_a_timestamp_with_a_time_zone_is_a_warning_not_an_error(tmp_path: Path):
@@ -186,7 +188,8 @@ def test_a_present_domain_needs_every_file(tmp_path: Path):
 def test_only_the_present_domains_are_built_and_the_others_say_why(tmp_path: Path):
     raw = write_folder(tmp_path / "raw", ["users.parquet", "videos.parquet", "interactions.parquet"])
     checked = check_folder(raw)
-    assert checked.ok and checked.domains == ["feed"]
+    assert checked.ok
+    assert checked.domains == ["feed"]
     assert checked.skipped == {
         "moderation": f"files not found in {raw} (claims_videos.csv)",
         "face": f"files not found in {raw} (user_facial_data.parquet, user_expressions.parquet, "

@@ -390,7 +390,8 @@ def test_every_arm_matches_scipy(
             row = results.loc[(experiment_id, metric, arm)]
             expected = expected_comparison(frame, arm, experiment["control_variant"])
             if expected["users"] < 2:
-                assert np.isnan(row["p_value"]) and row["users"] == expected["users"]
+                assert np.isnan(row["p_value"])
+                assert row["users"] == expected["users"]
                 continue
             for column, value in {**expected, "srm_p_value": srm}.items():
                 assert row[column] == pytest.approx(value, rel=RTOL, abs=1e-12), (experiment_id, metric, arm, column)
@@ -464,9 +465,11 @@ def test_a_misspelt_variant_is_an_arm_unless_the_arms_are_declared(
             arms = set(results.loc[results["experiment_id"] == experiment_id, "variant"])
             declared = experiments.loc[experiment_id, "declared"]
             if declared is not None:
-                assert rows.empty and arms <= set(declared)
+                assert rows.empty
+                assert arms <= set(declared)
             else:
-                assert len(rows) == len(misspelt) and set(rows["variant"]) <= arms
+                assert len(rows) == len(misspelt)
+                assert set(rows["variant"]) <= arms
     assert read_experiments(declared_build.raw_dir)["declared"].notna().all()
 
 
@@ -512,17 +515,21 @@ def test_planted_effect_is_detected_and_shipped(
     assert len(declared_marts["experiment_results"]) == 8
     primary = results.loc[(SPOTLIGHT, "active_days")]
     assert primary["decision"] == "ship"
-    assert primary["cuped_lift_abs"] > 0 and primary["cuped_p_value"] < 0.05 and primary["cuped_ci_low"] > 0
+    assert primary["cuped_lift_abs"] > 0
+    assert primary["cuped_p_value"] < 0.05
+    assert primary["cuped_ci_low"] > 0
     # The Animoji treatment lengthens sessions: detected too, though the SRM invalidates the readout.
     animoji = results.loc[(ANIMOJI, "animoji_seconds")]
-    assert animoji["cuped_lift_abs"] > 0 and animoji["cuped_p_value"] < 0.05
+    assert animoji["cuped_lift_abs"] > 0
+    assert animoji["cuped_p_value"] < 0.05
 
 
 def test_planted_jitter_reduction_is_measured(declared_build: BuiltWarehouse, declared_marts: dict[str, pd.DataFrame]):
     """Treated captures deviate jitter_factor times as far from the face: variance times its square."""
     row = declared_marts["experiment_results"].set_index(["experiment_id", "metric"]).loc[(ANIMOJI, "landmark_jitter")]
     planted = declared_build.truth["experiments"][ANIMOJI]["jitter_factor"] ** 2 - 1
-    assert row["cuped_ci_high"] < 0 and row["cuped_p_value"] < 0.05
+    assert row["cuped_ci_high"] < 0
+    assert row["cuped_p_value"] < 0.05
     assert abs(row["lift_rel"] - planted) < 0.15
 
 
@@ -843,7 +850,8 @@ def test_foreign_three_arms_each_against_control_with_the_srm_over_all_arms(fore
     rows = results.loc["checkout_colors"]
     assert sorted(set(rows.index.get_level_values("variant"))) == ["blue", "green"]
     assert rows["srm_p_value"].to_numpy() == pytest.approx(np.full(len(rows), srm), rel=1e-9)
-    assert (rows["decision"] == "invalid_srm").all() and rows["srm_flag"].all()
+    assert (rows["decision"] == "invalid_srm").all()
+    assert rows["srm_flag"].all()
     assert rows.xs("green", level="variant")["planned_share"].to_numpy() == pytest.approx(np.full(4, 0.2))
     experiments = read_experiments(folder.raw_dir, ["checkout_colors"])
     assigned = clean_assignments(build, experiments)
@@ -865,22 +873,27 @@ def test_foreign_experiments_without_a_treatment_arm_say_so(foreign):
     ):
         rows = results[results["experiment_id"] == experiment_id]
         assert sorted(rows["metric"]) == sorted(metrics)
-        assert rows["variant"].isna().all() and (rows["decision"] == "no_treatment_arm").all()
-        assert (rows["users"] == 0).all() and (rows["assigned_control_users"] == control_users).all()
-        assert rows["p_value"].isna().all() and rows["lift_abs"].isna().all()
+        assert rows["variant"].isna().all()
+        assert (rows["decision"] == "no_treatment_arm").all()
+        assert (rows["users"] == 0).all()
+        assert (rows["assigned_control_users"] == control_users).all()
+        assert rows["p_value"].isna().all()
+        assert rows["lift_abs"].isna().all()
         # All the planned treatment share is missing: the split is off.
         srm = scipy_stats.chisquare(
             [control_users, 0], f_exp=[control_users * (1 - planned), control_users * planned]
         ).pvalue
         assert rows["srm_p_value"].to_numpy() == pytest.approx(np.full(len(rows), srm), rel=1e-9)
     empty = results[results["experiment_id"] == "empty_arm"].set_index(["variant", "metric"])
-    assert (empty.loc["y", "decision"] == "no_treatment_arm").all() and (empty.loc["y", "users"] == 0).all()
+    assert (empty.loc["y", "decision"] == "no_treatment_arm").all()
+    assert (empty.loc["y", "users"] == 0).all()
     assert (empty.loc["x", "decision"] == "invalid_srm").all()
     assert empty["srm_p_value"].iloc[0] == pytest.approx(
         scipy_stats.chisquare([225, 75, 0], f_exp=[180, 60, 60]).pvalue, rel=1e-9
     )
     thirds = results[results["experiment_id"] == "thirds"]
-    assert sorted(set(thirds["variant"])) == ["d", "e"] and (thirds["decision"] == "no_treatment_arm").all()
+    assert sorted(set(thirds["variant"])) == ["d", "e"]
+    assert (thirds["decision"] == "no_treatment_arm").all()
     assert thirds["srm_p_value"].isna().all()
     power = marts["experiment_power"]
     assert power[power["experiment_id"] == "only_control"]["variant"].isna().all()
@@ -910,7 +923,8 @@ def test_foreign_ids_above_2_53_survive_into_the_marts(foreign):
     ]
     expected = {int(u) for u in written["user_id"]}
     got = {int(u) for u in metrics.loc[metrics["experiment_id"] == "checkout_colors", "user_id"]}
-    assert got == expected and set(BIG_IDS) <= got
+    assert got == expected
+    assert set(BIG_IDS) <= got
     # Read as exact integers in SQL too (no float64 on the way).
     big = build.query(
         "select user_id from marts.experiment_user_metrics "
@@ -933,7 +947,9 @@ def test_header_only_folder_builds_every_experiment_mart_empty_and_typed(tmp_pat
     for table in MARTS:
         assert build.query(f"select count(*) as n from marts.{table}")["n"][0] == 0, table
     types = _column_types(build, "experiment_results")
-    assert types["variant"] == "VARCHAR" and types["users"] == "BIGINT" and types["p_value"] == "DOUBLE"
+    assert types["variant"] == "VARCHAR"
+    assert types["users"] == "BIGINT"
+    assert types["p_value"] == "DOUBLE"
     assert _column_types(build, "experiment_power")["users_needed"] == "BIGINT"
 
 
@@ -962,5 +978,6 @@ def test_an_experiment_whose_surface_is_not_loaded_is_quarantined_and_read_out_a
     assert dict(zip(reasons["quarantine_reason"], reasons["n"])) == {"surface_not_loaded": 6}
     results = build.query("select * from marts.experiment_results")
     assert sorted(results["metric"]) == sorted(FACE_METRICS)
-    assert (results["decision"] == "no_treatment_arm").all() and results["variant"].isna().all()
+    assert (results["decision"] == "no_treatment_arm").all()
+    assert results["variant"].isna().all()
     assert build.query("select count(*) as n from marts.experiment_user_metrics")["n"][0] == 0

@@ -43,8 +43,10 @@ def test_welch_with_one_user_in_a_variant_is_undefined():
 
 def test_welch_with_zero_variance_is_undefined():
     result = stats.welch_test(np.full(5, 2.0), np.full(4, 1.0))
-    assert result.diff == 1.0 and result.std_err == 0.0
-    assert math.isnan(result.p_value) and math.isnan(result.ci_low)
+    assert result.diff == 1.0
+    assert result.std_err == 0.0
+    assert math.isnan(result.p_value)
+    assert math.isnan(result.ci_low)
 
 
 def test_cuped_theta_is_the_regression_slope_and_zero_without_pre_variance(rng: np.random.Generator):
@@ -53,7 +55,8 @@ def test_cuped_theta_is_the_regression_slope_and_zero_without_pre_variance(rng: 
     assert stats.cuped_theta(y, x) == pytest.approx(scipy_stats.linregress(x, y).slope, rel=1e-12)
     assert stats.cuped_theta(y, np.zeros(200)) == 0.0
     adjusted, theta = stats.cuped_adjust(y, np.zeros(200))
-    assert theta == 0.0 and np.array_equal(adjusted, y)
+    assert theta == 0.0
+    assert np.array_equal(adjusted, y)
 
 
 def test_missing_pre_values_take_the_mean_and_are_not_adjusted():
@@ -70,7 +73,8 @@ def test_cuped_narrows_the_interval_when_the_pre_period_correlates(rng: np.rando
     row = stats.compare_metric("e", "m", "treatment", frame.iloc[:200], frame.iloc[200:], 0.5, 0.05, 0.8, 0.02)
     assert row["cuped_ci_high"] - row["cuped_ci_low"] < 0.5 * (row["ci_high"] - row["ci_low"])
     assert row["variance_reduction"] > 0.7
-    assert row["cuped_mde_abs"] < row["mde_abs"] and row["cuped_users_needed"] < row["users_needed"]
+    assert row["cuped_mde_abs"] < row["mde_abs"]
+    assert row["cuped_users_needed"] < row["users_needed"]
 
 
 def test_srm_p_value_is_the_chi_square_against_the_planned_split():
@@ -159,7 +163,8 @@ def test_compare_experiments_one_row_per_metric_and_arm(rng: np.random.Generator
         ("b", "treatment_b"),
     ]
     one_user = result[result["variant"] == "treatment_b"]
-    assert one_user["p_value"].isna().all() and (one_user["users"] == 1).all()
+    assert one_user["p_value"].isna().all()
+    assert (one_user["users"] == 1).all()
     assert result["srm_p_value"].nunique() == 1
     assert result["srm_p_value"].iloc[0] == pytest.approx(
         scipy_stats.chisquare([6, 5, 1], f_exp=[6, 3, 3]).pvalue, rel=1e-12
@@ -189,8 +194,10 @@ def test_every_arm_is_compared_with_the_control_whatever_its_name(rng: np.random
         effect = 0.02 * control["value"].mean()
         needed = z**2 * (treated["value"].var() / fraction + control["value"].var() / (1 - fraction)) / effect**2
         assert abs(row["users_needed"] - needed) <= 1
-        assert row["control_variant"] == "a" and row["assigned_control_users"] == 50
-    assert result.loc["blue", "planned_share"] == 0.3 and result.loc["blue", "assigned_users"] == 30
+        assert row["control_variant"] == "a"
+        assert row["assigned_control_users"] == 50
+    assert result.loc["blue", "planned_share"] == 0.3
+    assert result.loc["blue", "assigned_users"] == 30
     assert result["srm_p_value"].iloc[0] == pytest.approx(
         scipy_stats.chisquare([50, 30, 12], f_exp=np.array([0.5, 0.3, 0.2]) * 92).pvalue, rel=1e-12
     )
@@ -202,9 +209,13 @@ def test_an_experiment_without_a_treatment_arm_gets_rows_that_say_so(rng: np.ran
     experiments = _experiments([("solo", "feed", "ctl"), ("empty", "face", "control")])
     result = stats.compare_experiments(only_control, arms, experiments, METRICS)
     solo = result[result["experiment_id"] == "solo"]
-    assert sorted(solo["metric"]) == ["a", "b"] and solo["variant"].isna().all()
-    assert (solo["users"] == 0).all() and (solo["assigned_users"] == 0).all() and (solo["control_users"] == 8).all()
-    assert solo["p_value"].isna().all() and solo["lift_abs"].isna().all()
+    assert sorted(solo["metric"]) == ["a", "b"]
+    assert solo["variant"].isna().all()
+    assert (solo["users"] == 0).all()
+    assert (solo["assigned_users"] == 0).all()
+    assert (solo["control_users"] == 8).all()
+    assert solo["p_value"].isna().all()
+    assert solo["lift_abs"].isna().all()
     for metric, row in solo.set_index("metric").iterrows():
         assert row["control_mean"] == pytest.approx(only_control.loc[only_control["metric"] == metric, "value"].mean())
     assert solo["planned_share"].iloc[0] == pytest.approx(0.4)
@@ -214,9 +225,11 @@ def test_an_experiment_without_a_treatment_arm_gets_rows_that_say_so(rng: np.ran
     )
     # No clean assignment at all: a row per metric of the surface, nothing defined.
     empty = result[result["experiment_id"] == "empty"]
-    assert list(empty["metric"]) == ["c"] and empty["variant"].isna().all()
+    assert list(empty["metric"]) == ["c"]
+    assert empty["variant"].isna().all()
     assert (empty[["users", "control_users", "assigned_users", "assigned_control_users"]] == 0).all().all()
-    assert empty["srm_p_value"].isna().all() and empty["control_mean"].isna().all()
+    assert empty["srm_p_value"].isna().all()
+    assert empty["control_mean"].isna().all()
 
 
 def test_a_declared_arm_nobody_was_assigned_to_has_rows_with_no_statistics(rng: np.random.Generator):
@@ -224,8 +237,12 @@ def test_a_declared_arm_nobody_was_assigned_to_has_rows_with_no_statistics(rng: 
     arms = _arms([("e", "control", True, 0.5, 10), ("e", "x", False, 0.25, 10), ("e", "y", False, 0.25, 0)])
     result = stats.compare_experiments(frame, arms, _experiments([("e", "face", "control")]), METRICS)
     empty = result[result["variant"] == "y"].iloc[0]
-    assert empty["users"] == 0 and empty["assigned_users"] == 0 and empty["control_users"] == 10
-    assert math.isnan(empty["p_value"]) and math.isnan(empty["mde_abs"]) and math.isnan(empty["users_needed"])
+    assert empty["users"] == 0
+    assert empty["assigned_users"] == 0
+    assert empty["control_users"] == 10
+    assert math.isnan(empty["p_value"])
+    assert math.isnan(empty["mde_abs"])
+    assert math.isnan(empty["users_needed"])
     assert not math.isnan(result[result["variant"] == "x"]["p_value"].iloc[0])
     assert empty["srm_p_value"] == pytest.approx(scipy_stats.chisquare([10, 10, 0], f_exp=[10, 5, 5]).pvalue)
 
@@ -242,6 +259,8 @@ def test_empty_input_gives_a_typed_empty_frame():
         c: str(pd.Series(dtype=t).dtype) for c, t in stats.COMPARISON_DTYPES.items()
     }
     described = {row[0]: row[1] for row in duckdb.sql("describe select * from empty").fetchall()}
-    assert described["experiment_id"] == "VARCHAR" and described["variant"] == "VARCHAR"
-    assert described["users"] == "BIGINT" and described["p_value"] == "DOUBLE"
+    assert described["experiment_id"] == "VARCHAR"
+    assert described["variant"] == "VARCHAR"
+    assert described["users"] == "BIGINT"
+    assert described["p_value"] == "DOUBLE"
     assert set(described.values()) == {"VARCHAR", "BIGINT", "DOUBLE"}

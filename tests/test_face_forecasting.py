@@ -106,8 +106,10 @@ def test_model_reproduces_a_noiseless_season_or_trend_exactly(slope: float, fact
     truth = noiseless(slope, factors)
     history = np.vstack([truth[:210], 2 * truth[:210]])
     forecast, lower, upper = seasonal_damped_trend(history, HORIZON, 2, np.array(["a", "a"]), EXACT)
-    assert np.allclose(forecast[0], truth[210:]) and np.allclose(forecast[1], 2 * truth[210:])
-    assert np.allclose(lower, forecast) and np.allclose(upper, forecast)  # no residual spread
+    assert np.allclose(forecast[0], truth[210:])
+    assert np.allclose(forecast[1], 2 * truth[210:])
+    assert np.allclose(lower, forecast)
+    assert np.allclose(upper, forecast)
 
 
 def test_model_follows_a_noiseless_seasonal_trend_closely():
@@ -145,8 +147,10 @@ def test_backtest_model_beats_both_baselines_on_seasonal_counts():
     keys = pd.DataFrame({"user_id": np.arange(150), "product": "Animoji"})
 
     result = backtest(Panel(keys, values, first_date), HORIZON, origins=3, min_history_days=56, params=ModelParams())
-    assert set(result["model_name"]) == MODELS and len(result) == 3 * HORIZON
-    assert (result["origins"] == 3).all() and (result["forecasts"] == 450).all()
+    assert set(result["model_name"]) == MODELS
+    assert len(result) == 3 * HORIZON
+    assert (result["origins"] == 3).all()
+    assert (result["forecasts"] == 450).all()
     means = result.groupby("model_name")[["mae", "smape", "mase"]].mean()
     for metric in ("mae", "smape", "mase"):
         assert means.loc[MODEL_NAME, metric] < means.loc[SEASONAL_NAIVE, metric], metric
@@ -167,7 +171,8 @@ def test_forecast_panel_rows_dates_and_short_history_fallback():
     dates = frame.loc[frame["user_id"] == 1, "forecast_date"].to_numpy().astype("datetime64[D]")
     assert np.array_equal(dates, last + np.arange(1, HORIZON + 1).astype("timedelta64[D]"))
     names = frame.groupby("user_id")["model_name"].first()
-    assert names.loc[1] == MODEL_NAME and names.loc[3] == FALLBACK_NAME
+    assert names.loc[1] == MODEL_NAME
+    assert names.loc[3] == FALLBACK_NAME
     fallback = frame[frame["user_id"] == 3]
     assert np.allclose(fallback["forecast_seconds"], np.mean(values[2, -28:][~np.isnan(values[2, -28:])]))
     assert (frame["lower_80"] <= frame["forecast_seconds"]).all()
@@ -203,7 +208,8 @@ def test_no_sessions_give_typed_empty_forecasts_and_backtest():
     assert panel.values.shape == (0, 0)
     forecasts = forecast_panel(panel, HORIZON, min_history_days=56, params=ModelParams())
     result = backtest(panel, HORIZON, origins=4, min_history_days=56, params=ModelParams())
-    assert len(forecasts) == 0 and len(result) == 0
+    assert len(forecasts) == 0
+    assert len(result) == 0
     assert_typed(forecasts, FORECAST_DTYPES)
     assert_typed(result, BACKTEST_DTYPES)
 
@@ -217,7 +223,8 @@ def test_spans_shorter_than_the_backtest_forecast_with_the_fallback(days: int):
     forecasts = forecast_panel(panel, HORIZON, min_history_days=56, params=ModelParams())
     assert_typed(forecasts, FORECAST_DTYPES)
     assert set(forecasts["user_id"]) == {big, 3}  # an id above 2**53 is exact
-    assert (forecasts["model_name"] == FALLBACK_NAME).all() and (forecasts["history_days"] == days).all()
+    assert (forecasts["model_name"] == FALLBACK_NAME).all()
+    assert (forecasts["history_days"] == days).all()
     expected = np.mean([4.0 + (d % 7) for d in range(max(0, days - 28), days)])
     assert np.allclose(forecasts["forecast_seconds"], expected)
     result = backtest(panel, HORIZON, origins=4, min_history_days=56, params=ModelParams())
@@ -231,11 +238,14 @@ def test_a_three_year_span_forecasts_and_backtests_every_origin():
     keys = pd.DataFrame({"user_id": np.arange(40, dtype=np.int64) + 2**60, "product": "Animoji"})
     panel = Panel(keys, values, first_date)
     forecasts = forecast_panel(panel, HORIZON, min_history_days=56, params=ModelParams())
-    assert len(forecasts) == 40 * HORIZON and (forecasts["model_name"] == MODEL_NAME).all()
+    assert len(forecasts) == 40 * HORIZON
+    assert (forecasts["model_name"] == MODEL_NAME).all()
     assert forecasts["forecast_seconds"].notna().all()
     assert set(forecasts["user_id"]) == set(keys["user_id"])
     result = backtest(panel, HORIZON, origins=4, min_history_days=56, params=ModelParams())
-    assert len(result) == 3 * HORIZON and (result["origins"] == 4).all() and (result["forecasts"] == 160).all()
+    assert len(result) == 3 * HORIZON
+    assert (result["origins"] == 4).all()
+    assert (result["forecasts"] == 160).all()
     assert_typed(result, BACKTEST_DTYPES)
 
 
@@ -405,7 +415,8 @@ def test_losing_to_a_baseline_is_a_warning_not_an_error(warehouse: BuiltWarehous
         for r in warehouse.run_results["results"]
         if r["unique_id"].startswith("test.") and "interaction_time_forecast_beats_its_baselines" in r["unique_id"]
     ]
-    assert len(node) == 1 and node[0]["status"] in ("pass", "warn")
+    assert len(node) == 1
+    assert node[0]["status"] in ("pass", "warn")
     manifest = json.loads((warehouse.paths.target_dir / "manifest.json").read_text())
     test_node = manifest["nodes"][node[0]["unique_id"]]
     assert test_node["config"]["severity"].lower() == "warn"

@@ -245,7 +245,8 @@ def test_anomalies_are_the_same_in_pixels_and_metres(builds: dict[str, FaceBuild
         assert (got == expected).all(), (unit, pd.concat([got, expected], axis=1)[got != expected])
     print("anomaly precision/recall by unit:", results)
     for unit, (precision, recall) in results.items():
-        assert precision >= 0.95 and recall >= 0.95, (unit, precision, recall)
+        assert precision >= 0.95, (unit, precision, recall)
+        assert recall >= 0.95, (unit, precision, recall)
         assert (precision, recall) == results["normalised"], unit
 
 
@@ -290,7 +291,8 @@ def test_mediapipe_captures_expect_468_landmarks(builds: dict[str, FaceBuild], p
     kept = planted[planted["user_id"] % 10 != 0]
     precision, recall = precision_recall(multi, kept)
     print(f"mediapipe-like: precision {precision:.3f} recall {recall:.3f}")
-    assert precision >= 0.95 and recall >= 0.95
+    assert precision >= 0.95
+    assert recall >= 0.95
 
 
 def test_variance_marts_keep_any_landmark_id(builds: dict[str, FaceBuild]):
@@ -308,7 +310,8 @@ def test_unknown_expression_types_survive_to_the_segments(builds: dict[str, Face
         "select expression_type, is_known_expression_type, count(*) as n "
         "from staging.stg_face__expressions group by all"
     ).set_index("expression_type")
-    assert "smirk" in staged.index and not staged.loc["smirk", "is_known_expression_type"]
+    assert "smirk" in staged.index
+    assert not staged.loc["smirk", "is_known_expression_type"]
     assert staged.drop(index="smirk")["is_known_expression_type"].all()
     blanks = build.query(
         "select quarantine_reason, count(*) as n from staging.base_face__expressions "
@@ -316,7 +319,9 @@ def test_unknown_expression_types_survive_to_the_segments(builds: dict[str, Face
     )
     assert dict(zip(blanks["quarantine_reason"], blanks["n"])) == {"missing_key": 2}
     warn = [r for r in build.run_results["results"] if "only_known_expression_types" in r["unique_id"]]
-    assert len(warn) == 1 and warn[0]["status"] == "warn" and warn[0]["failures"] == staged.loc["smirk", "n"]
+    assert len(warn) == 1
+    assert warn[0]["status"] == "warn"
+    assert warn[0]["failures"] == staged.loc["smirk", "n"]
 
     segments = build.query("select * from marts.user_expression_segments order by user_id")
     planted_profiles = segments["user_id"].map({int(k): v for k, v in truth["face"]["profiles"].items()})
@@ -389,7 +394,8 @@ def test_three_years_of_sessions_forecast_and_backtest(builds: dict[str, FaceBui
     last = sessions["started_at"].max().normalize()
     assert pd.to_datetime(forecasts["forecast_date"]).min() == last + pd.Timedelta(days=1)
     backtest = build.query("select * from marts.interaction_time_forecast_backtest")
-    assert len(backtest) == 3 * 14 and (backtest["origins"] == 4).all()
+    assert len(backtest) == 3 * 14
+    assert (backtest["origins"] == 4).all()
     metrics = build.query("select * from intermediate.interaction_time_forecast_model_metrics")
     assert set(metrics["metric"]) == {"mae", "smape", "mase", "interval_coverage_80", "rows"}
     assert (metrics["dataset_type"] == "test").all()

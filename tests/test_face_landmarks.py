@@ -132,7 +132,8 @@ def test_consistency_percentile_definition(
     )
     # The least steady user of each month is at 0 (the steadiest at 100 unless tied).
     per_month = mart.dropna(subset=["consistency_percentile"]).groupby("period_start")["consistency_percentile"]
-    assert (per_month.min() == 0).all() and (per_month.max() > 90).all()
+    assert (per_month.min() == 0).all()
+    assert (per_month.max() > 90).all()
 
 
 def test_one_anomaly_row_per_capture_with_independent_deviation(anomalies: pd.DataFrame, raw_landmarks: pd.DataFrame):

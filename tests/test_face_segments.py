@@ -44,7 +44,8 @@ def test_share_matrix_has_every_type_sorted_and_zero_for_types_a_user_never_show
 def test_standardise_gives_zero_mean_unit_variance_and_zeros_for_constants():
     features = np.array([[1.0, 5.0], [2.0, 5.0], [3.0, 5.0], [6.0, 5.0]])
     scaled = standardise(features)
-    assert np.allclose(scaled[:, 0].mean(), 0) and np.allclose(scaled[:, 0].std(), 1)
+    assert np.allclose(scaled[:, 0].mean(), 0)
+    assert np.allclose(scaled[:, 0].std(), 1)
     assert np.allclose(scaled[:, 1], 0)
 
 
@@ -64,8 +65,11 @@ def test_cluster_profiles_picks_k_by_silhouette_and_numbers_segments_by_size():
     assert max(clustering.mean_silhouette_by_k, key=clustering.mean_silhouette_by_k.get) == 3
     assert adjusted_rand_score(truth, clustering.labels) == 1.0
     # 1 is the largest segment (the 60 points), 3 the smallest (20).
-    assert clustering.labels[0] == 1 and clustering.labels[60] == 3 and clustering.labels[80] == 2
-    assert clustering.silhouettes.shape == (120,) and clustering.silhouettes.min() > 0.5
+    assert clustering.labels[0] == 1
+    assert clustering.labels[60] == 3
+    assert clustering.labels[80] == 2
+    assert clustering.silhouettes.shape == (120,)
+    assert clustering.silhouettes.min() > 0.5
     again = cluster_profiles(points, k_min=2, k_max=6, seed=3)
     assert np.array_equal(again.labels, clustering.labels)
 
@@ -84,7 +88,8 @@ def test_silhouettes_from_distances_match_sklearn():
 def test_cluster_profiles_scores_k_on_a_sample_when_there_are_many_rows():
     points, truth = blobs([300, 200, 250, 150], seed=5)
     clustering = cluster_profiles(points, k_min=2, k_max=6, seed=1, silhouette_sample=200)
-    assert clustering.k == 4 and adjusted_rand_score(truth, clustering.labels) == 1.0
+    assert clustering.k == 4
+    assert adjusted_rand_score(truth, clustering.labels) == 1.0
     assert clustering.silhouettes.shape == (900,)
 
 
@@ -97,7 +102,9 @@ def test_cluster_profiles_rejects_a_k_range_below_2_but_not_too_few_rows():
     # Data, not configuration: two rows, or rows all alike, are one segment without silhouettes.
     for rows in (points[:2], np.zeros((6, 3))):
         clustering = cluster_profiles(rows, k_min=2, k_max=4, seed=0)
-        assert clustering.k == 1 and (clustering.labels == 1).all() and np.isnan(clustering.silhouettes).all()
+        assert clustering.k == 1
+        assert (clustering.labels == 1).all()
+        assert np.isnan(clustering.silhouettes).all()
     # k stops below the number of distinct rows.
     three = np.repeat(np.array([[0.0, 0.0], [5.0, 0.0], [0.0, 5.0]]), 4, axis=0)
     assert cluster_profiles(three, k_min=2, k_max=8, seed=0).k == 3
@@ -128,7 +135,8 @@ def test_segment_labels_are_unique():
     wide = pd.DataFrame([shares({"smile": 1.0}), shares({"smile": 1.0}), shares({"neutral": 1.0})])
     labels = segment_labels(wide, np.array([0.9, 0.9, 0.1]), np.array([1, 2, 3]))
     assert len(set(labels.values())) == 3
-    assert labels[1].endswith("(1)") and labels[2].endswith("(2)")
+    assert labels[1].endswith("(1)")
+    assert labels[2].endswith("(2)")
 
 
 def test_segment_users_returns_typed_frames_for_no_one_and_for_too_few_users():
@@ -148,9 +156,8 @@ def test_segment_users_returns_typed_frames_for_no_one_and_for_too_few_users():
         }
     )
     empty = segment_users(profiles, long, k_min=2, k_max=8, seed=0)
-    assert len(empty) == 0 and empty.dtypes.astype(str).to_dict() == {
-        c: str(pd.Series(dtype=d).dtype) for c, d in SEGMENT_DTYPES.items()
-    }
+    assert len(empty) == 0
+    assert empty.dtypes.astype(str).to_dict() == {c: str(pd.Series(dtype=d).dtype) for c, d in SEGMENT_DTYPES.items()}
     two = pd.DataFrame(
         {"user_id": [2**60 + 3, 5], "expressions": [6, 9], "mean_strength": [0.2, 0.8], "strength_stddev": [0.1, 0.0]}
     )
@@ -159,7 +166,9 @@ def test_segment_users_returns_typed_frames_for_no_one_and_for_too_few_users():
     )
     out = segment_users(two, two_long, k_min=2, k_max=8, seed=0)
     assert out["user_id"].tolist() == [5, 2**60 + 3]
-    assert (out["segment_id"] == 1).all() and (out["segments"] == 1).all() and out["silhouette"].isna().all()
+    assert (out["segment_id"] == 1).all()
+    assert (out["segments"] == 1).all()
+    assert out["silhouette"].isna().all()
     assert out.dtypes.astype(str).to_dict() == empty.dtypes.astype(str).to_dict()
 
 

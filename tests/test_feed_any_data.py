@@ -253,9 +253,11 @@ def test_wide_ids_survive_exactly_to_the_marts(wide: FeedBuild):
     raw_videos = raw_ids("video_id", "videos.parquet")
     raw_interactions = raw_ids("interaction_id", "interactions.parquet")
     # The folder really holds ids beyond float precision, near the limit and below zero.
-    assert max(raw_users) > BIGINT_MAX - 1000 and min(raw_users) < 0
+    assert max(raw_users) > BIGINT_MAX - 1000
+    assert min(raw_users) < 0
     assert any(2**53 < u < 2**54 and u % 2 == 1 for u in raw_users)
-    assert max(raw_videos) > BIGINT_MAX - 2000 and min(raw_videos) < -(2**62)
+    assert max(raw_videos) > BIGINT_MAX - 2000
+    assert min(raw_videos) < -(2**62)
 
     def ids(sql: str) -> set[int]:
         return {row[0] for row in wide.values(sql)}
@@ -418,7 +420,8 @@ def test_one_month_has_no_previous_month_and_no_drops(short: FeedBuild):
     assert monthly["prev_month_fan_watch_time_seconds"].isna().all()
     assert_drops_match(short, raw, months[0].to_timestamp())
     drops = short.query("select * from marts.genre_watch_time_drops")
-    assert drops["drop_rank"].isna().all() and not drops["is_top_drop"].any()
+    assert drops["drop_rank"].isna().all()
+    assert not drops["is_top_drop"].any()
     assert short.values("select count(*) from marts.genre_decline_contributors")[0][0] == 0
 
 
@@ -430,7 +433,8 @@ def test_a_genre_without_fans_and_a_fan_without_videos(short: FeedBuild):
     assert monthly.loc[NO_VIDEOS_GENRE, "fan_watch_time_seconds"] == 0
     recs = assert_lists_are_complete_and_unwatched(short)
     fan = recs[recs["user_id"] == 900001]
-    assert len(fan) == N and "genre_trending" not in set(fan["reason"])
+    assert len(fan) == N
+    assert "genre_trending" not in set(fan["reason"])
 
 
 def test_offline_eval_with_every_evaluated_user_cold(short: FeedBuild):
@@ -575,4 +579,5 @@ def test_interactions_before_the_declared_upload_are_kept_and_move_the_date(tmp_
     assert sorted(fits) == [(1, 10, False), (1, 20, False), (1, 30, True), (2, 10, True), (2, 20, False)]
     # User 1 has not watched video 10: it is recommended, but not as a fresh video.
     recs = dict(build.values("select video_id, reason from marts.user_video_recommendations where user_id = 1"))
-    assert recs[30] == "fresh" and recs[10] != "fresh"
+    assert recs[30] == "fresh"
+    assert recs[10] != "fresh"

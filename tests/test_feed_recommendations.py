@@ -55,7 +55,9 @@ def test_every_user_gets_n_distinct_videos(feed):
         videos=("video_id", "nunique"),
         ranks=("recommendation_rank", lambda r: sorted(r) == list(range(1, N + 1))),
     )
-    assert (per_user["rows"] == N).all() and (per_user["videos"] == N).all() and per_user["ranks"].all()
+    assert (per_user["rows"] == N).all()
+    assert (per_user["videos"] == N).all()
+    assert per_user["ranks"].all()
     assert set(recs["reason"]) <= {"co_view", "genre_trending", "fresh", "popular"}
 
 

@@ -122,7 +122,8 @@ def test_header_only_file_gives_empty_marts_and_says_what_was_not_fitted(header_
     )
     assert flags["value"].tolist() == [0.0] * 4
     headline = query(paths, "select * from marts.ml_model_headline_metrics")
-    assert headline["headline_metric"].isna().all() and (headline["metrics_compared"] == 0).all()
+    assert headline["headline_metric"].isna().all()
+    assert (headline["metrics_compared"] == 0).all()
 
 
 def test_ten_claims_of_one_class_are_scored_by_the_named_fallback(ten_claims):
@@ -139,7 +140,8 @@ def test_ten_claims_of_one_class_are_scored_by_the_named_fallback(ten_claims):
     )
     assert quarantined["quarantine_reason"].tolist() == ["missing_label"]
     predictions = query(paths, "select * from marts.claim_predictions")
-    assert len(predictions) == 10 and set(predictions["model_name"]) == {"claims_classifier_class_prior"}
+    assert len(predictions) == 10
+    assert set(predictions["model_name"]) == {"claims_classifier_class_prior"}
     assert (predictions["claim_probability"] == 1.0).all()
 
 
@@ -154,7 +156,8 @@ def test_a_model_that_cannot_beat_its_baseline_warns_and_is_flagged(ten_claims):
     assert headline[["headline_metric", "baseline_name", "beats_baseline"]].values.tolist() == [
         ["f1", "majority_class", False]
     ]
-    assert "WARN" in result.stdout and "ml_models_beat_their_baseline_on_test" in result.stdout
+    assert "WARN" in result.stdout
+    assert "ml_models_beat_their_baseline_on_test" in result.stdout
     stored = query(paths, "select model_name from dbt_test__audit.ml_models_beat_their_baseline_on_test")
     assert "claims_classifier_class_prior" in set(stored["model_name"])
 
@@ -167,5 +170,6 @@ def test_the_report_renders_the_moderation_and_model_sections(request, build: st
         html, status = render(con, str(paths.warehouse_db))
     finally:
         con.close()
-    assert status["moderation"] == "ok" and status["model-baselines"] == "ok"
+    assert status["moderation"] == "ok"
+    assert status["model-baselines"] == "ok"
     assert ("did not beat majority_class" in html) == (build == "ten_claims")

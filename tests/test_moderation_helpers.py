@@ -100,9 +100,11 @@ def test_compare_groups_has_one_row_per_test():
     is_a = pd.Series([True, True, True, False, False, False, False])
     frame = compare_groups(values, is_a, "verified", "not verified")
     assert list(frame["test_name"]) == ["welch_t_test", "mann_whitney_u"]
-    assert frame["n_a"].tolist() == [3, 3] and frame["n_b"].tolist() == [4, 4]
+    assert frame["n_a"].tolist() == [3, 3]
+    assert frame["n_b"].tolist() == [4, 4]
     assert frame.loc[0, "mean_difference"] == pytest.approx(2 - 11.5)
-    assert np.isnan(frame.loc[1, "degrees_of_freedom"]) and np.isnan(frame.loc[1, "ci_lower"])
+    assert np.isnan(frame.loc[1, "degrees_of_freedom"])
+    assert np.isnan(frame.loc[1, "ci_lower"])
 
 
 # --- features and metrics layout ------------------------------------------------------------
@@ -141,7 +143,8 @@ def test_vif_is_one_for_independent_columns_and_large_for_near_copies():
 def test_metric_frame_keeps_the_shared_layout():
     frame = metric_frame([metric_row("m", "test", "f1", 1, "majority_class", 0.5), metric_row("m", "test", "rows", 3)])
     assert list(frame.columns) == METRIC_COLUMNS
-    assert frame["baseline_value"].dtype == "float64" and np.isnan(frame.loc[1, "baseline_value"])
+    assert frame["baseline_value"].dtype == "float64"
+    assert np.isnan(frame.loc[1, "baseline_value"])
     assert list(metric_frame([]).columns) == METRIC_COLUMNS
 
 
@@ -158,7 +161,8 @@ def test_best_threshold_rule_finds_the_cut_and_its_direction():
 
 def test_best_threshold_rule_on_a_constant_is_the_majority():
     accuracy, threshold, above = best_threshold_rule(pd.Series([5, 5, 5, 5]), pd.Series([1, 1, 1, 0]))
-    assert (accuracy, above) == (0.75, "claim") and np.isinf(threshold)
+    assert (accuracy, above) == (0.75, "claim")
+    assert np.isinf(threshold)
 
 
 def test_best_category_rule_is_the_majority_per_value():
@@ -215,7 +219,8 @@ def test_verified_model_is_seeded_and_keeps_the_class_mix(synthetic_claims):
     assert np.exp(coefficients["coefficient"]).to_numpy() == pytest.approx(coefficients["odds_ratio"].to_numpy())
     # planted: verified authors post opinions more often, so is_claim lowers the odds
     planted = truth["verified_probability"]
-    assert planted["claim"] < planted["opinion"] and coefficients.loc["is_claim", "coefficient"] < 0
+    assert planted["claim"] < planted["opinion"]
+    assert coefficients.loc["is_claim", "coefficient"] < 0
     by_label = frame.groupby("claim_status")["is_verified"].mean()
     assert by_label.to_dict() == pytest.approx(planted, abs=0.02)
     metrics = first.metrics.set_index(["dataset_type", "metric"])["value"]
@@ -233,7 +238,8 @@ def test_split_is_stratified_seeded_and_complete():
     assert (split == cc.split_dataset(labels, seed=1, validation_share=0.2, test_share=0.2)).all()
     assert not (split == cc.split_dataset(labels, seed=2, validation_share=0.2, test_share=0.2)).all()
     counts = pd.crosstab(split, labels)
-    assert counts.loc["test"].tolist() == [80, 120] and counts.loc["validation"].tolist() == [80, 120]
+    assert counts.loc["test"].tolist() == [80, 120]
+    assert counts.loc["validation"].tolist() == [80, 120]
     assert counts.loc["train"].tolist() == [240, 360]
 
 
@@ -298,7 +304,8 @@ def test_classifier_metrics_agree_with_sklearn_on_the_test_rows(classified):
     assert reported.loc["f1", "value"] >= 0.99  # the opener gives the label away in generated data too
     assert reported.loc["f1", "baseline_value"] < 0.7
     chosen = metrics[metrics["metric"] == "is_selected"].set_index("model_name")["value"]
-    assert chosen.sum() == 1 and chosen[selected] == 1
+    assert chosen.sum() == 1
+    assert chosen[selected] == 1
     assert not metrics.duplicated(["model_name", "dataset_type", "metric"]).any()
 
 
@@ -312,7 +319,8 @@ def test_importance_is_top_n_per_candidate(synthetic_claims):
     }
     assert (importance["importance"] >= 0).all()
     top_engagement = importance[importance["model_name"] == "claims_classifier_engagement"].iloc[0]
-    assert top_engagement["feature"] == "log_view_count" and top_engagement["direction"] == "claim"
+    assert top_engagement["feature"] == "log_view_count"
+    assert top_engagement["direction"] == "claim"
 
 
 # --- other people's files: no rows, a handful of rows, one class only ---------------------------
@@ -455,7 +463,8 @@ def test_every_model_returns_a_typed_frame_on_empty_and_tiny_inputs(claims: int,
 def test_no_labelled_videos_publish_both_test_rows_and_what_was_not_fitted():
     outputs = every_model_output(staged_rows(0, 0))
     tests = outputs["int_claims_view_counts_compared"].set_index("test_name")
-    assert tests["n_a"].tolist() == [0, 0] and tests["p_value"].isna().all()
+    assert tests["n_a"].tolist() == [0, 0]
+    assert tests["p_value"].isna().all()
     assert tests["skipped_reason"].to_dict() == {
         "welch_t_test": "fewer_than_two_videos_in_a_group",
         "mann_whitney_u": "empty_group",
@@ -479,10 +488,12 @@ def test_one_class_only_falls_back_to_the_class_prior_and_says_so():
     assert sorted(predictions["video_id"]) == sorted(frame["video_id"])  # every video, ids above 2**53 intact
     assert set(predictions["model_name"]) == {cc.CLASS_PRIOR_MODEL}
     assert predictions[[f"probability_{c}" for c in cc.CANDIDATES]].isna().all().all()
-    assert (predictions["claim_probability"] == 1.0).all() and (predictions["predicted_claim_status"] == "claim").all()
+    assert (predictions["claim_probability"] == 1.0).all()
+    assert (predictions["predicted_claim_status"] == "claim").all()
     metrics = cc.classifier_metrics(predictions, threshold=0.5)
     fitted = metrics[metrics["metric"] == "is_fitted"]
-    assert len(fitted) == 3 and (fitted["value"] == 0).all()
+    assert len(fitted) == 3
+    assert (fitted["value"] == 0).all()
     assert "roc_auc" not in set(metrics["metric"])  # undefined on one class: left out, not a number
     test = metrics[(metrics["model_name"] == cc.CLASS_PRIOR_MODEL) & (metrics["dataset_type"] == "test")]
     assert test.set_index("metric").loc["rows", "value"] == (predictions["dataset_type"] == "test").sum()
@@ -521,11 +532,14 @@ def test_candidates_need_calibration_folds_of_each_class():
 
 def test_welch_skips_groups_without_spread_and_mann_whitney_empty_groups():
     same = compare_groups(pd.Series([7.0, 7, 7, 7]), pd.Series([True, True, False, False]), "a", "b")
-    assert same.loc[0, "skipped_reason"] == "no_variance_in_both_groups" and np.isnan(same.loc[0, "p_value"])
-    assert pd.isna(same.loc[1, "skipped_reason"]) and same.loc[1, "p_value"] == 1.0
+    assert same.loc[0, "skipped_reason"] == "no_variance_in_both_groups"
+    assert np.isnan(same.loc[0, "p_value"])
+    assert pd.isna(same.loc[1, "skipped_reason"])
+    assert same.loc[1, "p_value"] == 1.0
     one_sided = compare_groups(pd.Series([1.0, 2.0, 3.0]), pd.Series([False] * 3), "a", "b")
     assert one_sided["skipped_reason"].tolist() == ["fewer_than_two_videos_in_a_group", "empty_group"]
-    assert one_sided.loc[0, "mean_b"] == 2.0 and np.isnan(one_sided.loc[0, "mean_a"])
+    assert one_sided.loc[0, "mean_b"] == 2.0
+    assert np.isnan(one_sided.loc[0, "mean_a"])
 
 
 def test_split_falls_back_from_stratified_to_plain_to_all_train():

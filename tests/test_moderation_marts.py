@@ -45,7 +45,8 @@ def test_moderation_models_built(warehouse: BuiltWarehouse):
 
 def test_unlabelled_rows_lack_counts_too_and_are_all_quarantined(warehouse: BuiltWarehouse, raw_claims):
     unlabelled = raw_claims[raw_claims["claim_status"].isna()]
-    assert len(raw_claims) == 19_382 and len(unlabelled) == 298
+    assert len(raw_claims) == 19_382
+    assert len(unlabelled) == 298
     assert unlabelled[[*COUNTS, "video_transcription_text"]].isna().all().all()
     assert raw_claims.dropna(subset=["claim_status"])[COUNTS].notna().all().all()
     quarantined = warehouse.query(
@@ -94,7 +95,8 @@ def test_welch_row_matches_scipy(warehouse: BuiltWarehouse, labelled):
         / (len(verified) + len(others) - 2)
     )
     g = (verified.mean() - others.mean()) / pooled * (1 - 3 / (4 * (len(verified) + len(others)) - 9))
-    assert row["effect_size"] == pytest.approx(g, rel=1e-6) and row["effect_size_measure"] == "hedges_g"
+    assert row["effect_size"] == pytest.approx(g, rel=1e-6)
+    assert row["effect_size_measure"] == "hedges_g"
 
 
 def test_mann_whitney_row_matches_scipy(warehouse: BuiltWarehouse, labelled):
@@ -104,7 +106,8 @@ def test_mann_whitney_row_matches_scipy(warehouse: BuiltWarehouse, labelled):
     row = warehouse.query("select * from marts.claims_view_count_test where test_name = 'mann_whitney_u'").iloc[0]
     assert row["statistic"] == pytest.approx(reference.statistic, rel=1e-9)
     assert row["p_value"] == pytest.approx(reference.pvalue, rel=1e-6)
-    assert row["median_a"] == verified.median() and row["median_b"] == others.median()
+    assert row["median_a"] == verified.median()
+    assert row["median_b"] == others.median()
 
 
 def test_verified_coefficients_are_readable_and_not_collinear(warehouse: BuiltWarehouse, labelled):
@@ -164,7 +167,8 @@ def test_claims_test_metrics_match_the_predictions_and_reach_f1_099(warehouse: B
     metrics = warehouse.query(
         "select * from marts.ml_model_metrics where model_name like 'claims_classifier_%' and dataset_type = 'test'"
     )
-    assert metrics["model_name"].nunique() == 1 and metrics["model_name"].iloc[0] == predictions["model_name"].iloc[0]
+    assert metrics["model_name"].nunique() == 1
+    assert metrics["model_name"].iloc[0] == predictions["model_name"].iloc[0]
     values = metrics.set_index("metric")["value"]
     assert values["precision"] == pytest.approx(precision_score(y, predicted), rel=1e-9)
     assert values["recall"] == pytest.approx(recall_score(y, predicted), rel=1e-9)
@@ -184,7 +188,8 @@ def test_three_candidates_compared_on_validation(warehouse: BuiltWarehouse):
     }
     f1 = validation[validation["metric"] == "f1"].set_index("model_name")["value"]
     selected = validation[(validation["metric"] == "is_selected") & (validation["value"] == 1)]["model_name"]
-    assert len(selected) == 1 and f1[selected.iloc[0]] == f1.max()
+    assert len(selected) == 1
+    assert f1[selected.iloc[0]] == f1.max()
     importance = warehouse.query("select * from marts.claims_feature_importance")
     assert set(importance["model_name"]) == set(f1.index)
 
@@ -250,4 +255,5 @@ def test_every_model_beats_its_baseline_on_the_real_file(warehouse: BuiltWarehou
     assert set(headline.index) == {selected, "verified_status_logistic"}
     assert headline["headline_metric"].tolist() == ["f1", "f1"]
     assert headline["beats_baseline"].all()
-    assert headline.loc[selected, "value"] >= 0.99 and headline.loc[selected, "baseline_name"] == "majority_class"
+    assert headline.loc[selected, "value"] >= 0.99
+    assert headline.loc[selected, "baseline_name"] == "majority_class"

@@ -158,7 +158,8 @@ def test_ratings_before_the_release_date_move_the_upload_date_back(movielens_fee
     expected = pd.concat([items["release"], first.reindex(items.index)], axis=1).min(axis=1).dropna()
     before_release = ratings.merge(items, left_on="video_id", right_index=True)
     before_release = before_release[pd.to_datetime(before_release["unix_time"], unit="s") < before_release["release"]]
-    assert len(before_release) > 0 and before_release["video_id"].nunique() == 2
+    assert len(before_release) > 0
+    assert before_release["video_id"].nunique() == 2
     staged = movielens_feed.query("select * from staging.stg_feed__videos").set_index("video_id")
     assert sorted(staged.index) == sorted(expected.index)
     assert (pd.to_datetime(staged["upload_date"]) == expected.loc[staged.index]).all()
@@ -167,7 +168,8 @@ def test_ratings_before_the_release_date_move_the_upload_date_back(movielens_fee
     ages = movielens_feed.query("select video_age_days from intermediate.int_interactions_featurized_for_watch_time")[
         "video_age_days"
     ]
-    assert len(ages) == len(ratings) and (ages >= 0).all()
+    assert len(ages) == len(ratings)
+    assert (ages >= 0).all()
 
 
 def test_feed_marts_answer_on_the_fixture(movielens_feed: FeedBuild):
@@ -198,7 +200,8 @@ def test_feed_marts_answer_on_the_fixture(movielens_feed: FeedBuild):
     evaluation = movielens_feed.query("select * from marts.recommendation_offline_eval")
     holdout_start = raw["interactions"]["first_click_timestamp"].max().normalize() - pd.Timedelta(days=13)
     holdout_users = raw["interactions"].loc[raw["interactions"]["first_click_timestamp"] >= holdout_start, "user_id"]
-    assert len(evaluation) == 8 and (evaluation["users_evaluated"] == holdout_users.nunique()).all()
+    assert len(evaluation) == 8
+    assert (evaluation["users_evaluated"] == holdout_users.nunique()).all()
 
 
 def test_publishing_build_on_the_movielens_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):

@@ -67,7 +67,8 @@ def test_python_models_import_only_domain_libraries(path: Path):
 def test_every_python_model_folder_has_its_domain_library():
     """python_models/<domain>/ and engagement_analytics/domains/<domain>/ are named alike."""
     model_folders = {path.parent.name for path in PYTHON_MODELS}
-    assert model_folders and model_folders <= {path.name for path in DOMAINS_DIR.iterdir() if path.is_dir()}
+    assert model_folders
+    assert model_folders <= {path.name for path in DOMAINS_DIR.iterdir() if path.is_dir()}
 
 
 def test_the_check_sees_tooling_imports_however_they_are_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):

@@ -157,11 +157,13 @@ def built(
 
 def test_dbt_build_succeeds(built: ProfileBuild):
     failing = pt.failing_nodes(built.warehouse.run_results)
-    assert built.warehouse.build.returncode == 0 and not failing, (
+    message = (
         f"{built.name}: dbt build exit {built.warehouse.build.returncode}, failing nodes:\n"
         + "\n".join(failing)
         + f"\n{built.warehouse.build.stdout[-2000:]}"
     )
+    assert built.warehouse.build.returncode == 0, message
+    assert not failing, message
 
 
 def test_nothing_is_quarantined_but_the_planted_breaches(built: ProfileBuild):
@@ -246,12 +248,9 @@ def test_landmark_anomalies_reach_precision_and_recall(built: ProfileBuild):
         }
     )
     assert anomalies.planted > 0
-    assert anomalies.precision >= ANOMALY_PRECISION_MIN and anomalies.recall >= ANOMALY_RECALL_MIN, (
-        built.name,
-        anomalies.precision,
-        anomalies.recall,
-        anomalies.recall_by_kind,
-    )
+    quality = (built.name, anomalies.precision, anomalies.recall, anomalies.recall_by_kind)
+    assert anomalies.precision >= ANOMALY_PRECISION_MIN, quality
+    assert anomalies.recall >= ANOMALY_RECALL_MIN, quality
 
 
 def test_expression_segments_recover_the_planted_profiles(built: ProfileBuild):
@@ -315,7 +314,8 @@ def test_ids_survive_from_the_raw_files_to_the_marts(built: ProfileBuild):
     assert recommended == raw_users, (built.name, sorted(raw_users - recommended)[:5])
     for mart in ("user_expression_segments", "landmark_capture_anomalies"):
         ids = set(built.mart_or_fail(pt.read_mart, mart, "distinct user_id")["user_id"].astype("int64"))
-        assert ids and ids <= raw_face, (built.name, mart, sorted(ids - raw_face)[:5])
+        assert ids, (built.name, mart)
+        assert ids <= raw_face, (built.name, mart, sorted(ids - raw_face)[:5])
 
 
 def test_experiments_csv_matches_the_truth(built: ProfileBuild):
@@ -334,7 +334,8 @@ def test_experiments_csv_matches_the_truth(built: ProfileBuild):
             truth["end_date"],
             truth["control_variant"],
         )
-        assert clicks["lo"] <= pd.Timestamp(row["start_date"]) and pd.Timestamp(row["end_date"]) <= clicks["hi"]
+        assert clicks["lo"] <= pd.Timestamp(row["start_date"])
+        assert pd.Timestamp(row["end_date"]) <= clicks["hi"]
         if truth["arms_declared"]:
             declared = dict(pair.split(":") for pair in row["arms"].split("|"))
             assert {k: float(v) for k, v in declared.items()} == {
@@ -364,7 +365,9 @@ def test_profiles_vary_the_conventions_they_name(generated: dict):
             profile = PROFILES[name]
             assert truth["profile"]["name"] == name
             users = con.execute(f"select user_id from '{raw}/users.parquet'").df()["user_id"]
-            assert users.is_unique and users.min() >= 1 and users.max() < 2**63
+            assert users.is_unique
+            assert users.min() >= 1
+            assert users.max() < 2**63
             assert ((users > 2**53).any()) == (profile.feed_user_ids.high_share > 0), name
             landmarks = (
                 con.execute(
@@ -402,7 +405,8 @@ def test_profiles_vary_the_conventions_they_name(generated: dict):
             previous_month = pd.Timestamp(truth["feed"]["analysis_month"]) - pd.DateOffset(months=1)
             for experiment in truth["experiments"].values():
                 start, end = pd.Timestamp(experiment["start_date"]), pd.Timestamp(experiment["end_date"])
-                assert start.weekday() == 0 and (end - start).days + 1 in (28, 14)
+                assert start.weekday() == 0
+                assert (end - start).days + 1 in (28, 14)
                 assert start - (end - start) - pd.Timedelta(days=1) >= pd.Timestamp(profile.start_month)
                 assert end < previous_month + pd.DateOffset(months=2)
                 if experiment["surface"] == "feed":

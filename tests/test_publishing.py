@@ -66,7 +66,8 @@ def publishing_env(first_build: Path, tmp_path: Path, monkeypatch: pytest.Monkey
         shutil.copytree(first_build / folder, tmp_path / folder, ignore=shutil.ignore_patterns(".build"))
     set_paths(monkeypatch, tmp_path, first_build)
     published = tmp_path / "bi" / "warehouse.duckdb"
-    assert published.exists() and not staging_path(published).exists()
+    assert published.exists()
+    assert not staging_path(published).exists()
     return {"raw": tmp_path / "raw", "published": published}
 
 

@@ -106,7 +106,8 @@ def test_report_renders_every_chart_in_chromium(report_page: Path, tmp_path: Pat
 
     shot = tmp_path / "report.png"
     result = run_chromium(tmp_path, "--window-size=1000,8400", f"--screenshot={shot}", report_page.as_uri())
-    assert result.returncode == 0 and shot.exists(), result.stderr[-2000:]
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert shot.exists(), result.stderr[-2000:]
     assert png_size(shot) == (1000, 8400)
     # A blank page of that size compresses to a few kB; the charts make it hundreds.
     assert shot.stat().st_size > 150_000
@@ -132,7 +133,8 @@ def test_docs_site_draws_the_lineage_graph(docs_artifacts, tmp_path: Path):  # n
     result = run_chromium(
         tmp_path, "--virtual-time-budget=15000", "--window-size=1280,900", f"--screenshot={shot}", url
     )
-    assert result.returncode == 0 and shot.exists(), result.stderr[-2000:]
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert shot.exists(), result.stderr[-2000:]
     assert png_size(shot) == (1280, 900)
     assert shot.stat().st_size > 50_000
     keep_screenshot(shot)
@@ -182,8 +184,10 @@ def test_a_model_that_lost_to_its_baseline_is_drawn_red_and_named_so():
         ("#d62728", "watch_time_gradient_boosting"),
         ("#2ca02c", "claims_classifier_text"),
     ]
-    assert "rmse: did not beat genre_mean" in bars[0][1] and "f1: beat majority_class" in bars[1][1]
-    assert "<td>did not beat genre_mean</td>" in html and "<td>no baseline</td>" in html
+    assert "rmse: did not beat genre_mean" in bars[0][1]
+    assert "f1: beat majority_class" in bars[1][1]
+    assert "<td>did not beat genre_mean</td>" in html
+    assert "<td>no baseline</td>" in html
     assert "beats_baseline" not in html
 
 
@@ -210,4 +214,5 @@ def test_moderation_section_renders_with_no_test_rows():
         html = moderation(Reader(con))
     finally:
         con.close()
-    assert 'class="chart empty"' in html and "no labelled videos in the test split" in html
+    assert 'class="chart empty"' in html
+    assert "no labelled videos in the test split" in html

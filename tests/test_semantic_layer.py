@@ -46,7 +46,8 @@ def mf_query(
         args += ["--where", where]
     env = dbt_environment(warehouse.paths, {"DBT_PROFILES_DIR": str(project), "DBT_PROJECT_DIR": str(project)})
     result = subprocess.run(args, cwd=project, env=env, capture_output=True, text=True, check=False)
-    assert result.returncode == 0 and out.exists(), result.stdout[-3000:] + result.stderr[-3000:]
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert out.exists(), result.stdout[-3000:] + result.stderr[-3000:]
     return pd.read_csv(out)
 
 
@@ -68,7 +69,8 @@ def test_fan_watch_time_metric_matches_the_genre_mart(warehouse: BuiltWarehouse,
     )
     # MetricFlow returns no row where nobody watched; the mart fills those months with 0.
     missing = joined[joined["_merge"] == "left_only"]
-    assert (missing["fan_watch_time_seconds_mart"] == 0).all() and (missing["active_fans_mart"] == 0).all()
+    assert (missing["fan_watch_time_seconds_mart"] == 0).all()
+    assert (missing["active_fans_mart"] == 0).all()
     assert (joined["_merge"] != "right_only").all()
     both = joined[joined["_merge"] == "both"]
     assert len(both) > 50
@@ -122,7 +124,8 @@ def test_interaction_time_metric_matches_the_weekly_usage_mart(warehouse: BuiltW
     # Weeks the mart fills with 0 have no MetricFlow row; every metric row is in the mart.
     assert (joined.loc[joined["_merge"] == "left_only", "sessions"] == 0).all()
     both = joined[joined["_merge"] == "both"]
-    assert (joined["_merge"] != "right_only").all() and len(both) > 50
+    assert (joined["_merge"] != "right_only").all()
+    assert len(both) > 50
     assert both["interaction_time_seconds"].to_numpy() == pytest.approx(both["seconds"].to_numpy(), rel=1e-9)
     assert (both["face_sessions"] == both["sessions"]).all()
 

@@ -91,7 +91,8 @@ def test_time_split_never_leaves_train_empty():
     # Most clicks at the first instant: the cut moves to the next instant.
     tied = pd.Series([day] * 8 + [day + pd.Timedelta(days=1), day + pd.Timedelta(days=2)])
     assigned = wt.time_split(tied, 0.15, 0.15).assign(tied)
-    assert (assigned[:8] == "train").all() and set(assigned[8:]) <= {"validation", "test"}
+    assert (assigned[:8] == "train").all()
+    assert set(assigned[8:]) <= {"validation", "test"}
     # One instant: everything is train.
     same = pd.Series([day] * 5)
     split = wt.time_split(same, 0.15, 0.15)
@@ -104,9 +105,11 @@ def test_time_split_never_leaves_train_empty():
 def test_scoring_and_metrics_on_no_interactions_are_typed_and_empty():
     features = synthetic_features(10).iloc[0:0]
     scored = wt.score_interactions(features, wt.WatchTimeParams())
-    assert scored.empty and scored.dtypes.astype(str).to_dict() == wt.SCORED_DTYPES
+    assert scored.empty
+    assert scored.dtypes.astype(str).to_dict() == wt.SCORED_DTYPES
     metrics = wt.metrics_frame(scored)
-    assert metrics.empty and list(metrics.columns) == METRIC_COLUMNS
+    assert metrics.empty
+    assert list(metrics.columns) == METRIC_COLUMNS
     assert metrics.dtypes.astype(str).to_dict() == METRIC_DTYPES
 
 
@@ -147,7 +150,8 @@ def test_more_genres_than_a_tree_takes_are_grouped_not_an_error():
     rng = np.random.default_rng(6)
     features["video_genre"] = [f"genre_{i}" for i in rng.integers(0, 400, len(features))]
     scored = wt.score_interactions(features, wt.WatchTimeParams(max_iter=20))
-    assert len(scored) == len(features) and np.isfinite(scored["predicted_watch_time_seconds"]).all()
+    assert len(scored) == len(features)
+    assert np.isfinite(scored["predicted_watch_time_seconds"]).all()
 
 
 def test_ids_beyond_float_precision_survive_scoring():
