@@ -183,7 +183,7 @@ def generate_feed_files(scale: float, seed: int, out: Path) -> None:
 
     out.mkdir(parents=True, exist_ok=True)
     feed = generate_feed(rng_for(seed, "feed"), scale)
-    for name, frame in zip(FEED_FILES, (feed.users, feed.videos, feed.interactions)):
+    for name, frame in zip(FEED_FILES, (feed.users, feed.videos, feed.interactions), strict=True):
         write_parquet(frame, out / name, CONTRACT_FILES[name])
 
 

@@ -22,7 +22,7 @@ PROJECT = "engagement_warehouse"
 CAPTURE_KEY = ["user_id", "captured_at"]
 
 
-class MartMissing(Exception):
+class MissingMartError(Exception):
     """A mart the check reads was not built; the message names the failing node upstream."""
 
 
@@ -38,13 +38,13 @@ def failing_nodes(run_results: dict) -> list[str]:
 
 
 def read_mart(build: BuiltWarehouse, name: str, columns: str = "*") -> pd.DataFrame:
-    """A mart as a frame; when it is missing, MartMissing says how its build went."""
+    """A mart as a frame; when it is missing, MissingMartError says how its build went."""
     try:
         return build.query(f"select {columns} from marts.{name}")
     except duckdb.CatalogException:
         status = {r["unique_id"]: r["status"] for r in build.run_results.get("results", [])}
         node = f"model.{PROJECT}.{name}"
-        raise MartMissing(
+        raise MissingMartError(
             f"marts.{name} was not built ({status.get(node, 'not run')}); failing nodes: "
             f"{failing_nodes(build.run_results) or 'none'}"
         ) from None
@@ -148,8 +148,13 @@ def measure_series(build: BuiltWarehouse) -> SeriesMeasure:
     series_of = {int(v): i for i, members in enumerate(build.truth["feed"]["series"]) for v in members}
     top = read_mart(build, "video_top_coview_match", "video_id, matched_video_id")
     top = top[top["video_id"].isin(list(series_of))]
-    same = [series_of.get(int(m)) == series_of[int(v)] for v, m in zip(top["video_id"], top["matched_video_id"])]
-    outside = [(int(v), int(m)) for v, m, ok in zip(top["video_id"], top["matched_video_id"], same) if not ok]
+    same = [
+        series_of.get(int(m)) == series_of[int(v)]
+        for v, m in zip(top["video_id"], top["matched_video_id"], strict=True)
+    ]
+    outside = [
+        (int(v), int(m)) for v, m, ok in zip(top["video_id"], top["matched_video_id"], same, strict=True) if not ok
+    ]
     return SeriesMeasure(len(series_of), len(top), int(sum(same)), outside)
 
 

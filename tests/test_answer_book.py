@@ -123,8 +123,10 @@ def test_a_model_that_lost_to_its_baseline_says_so_in_prose_and_tables():
     assert prose.splitlines() == [
         "- **watch_time_gradient_boosting** did not beat genre_mean on rmse: 91.25 against 84 (1 of 3 metrics beaten).",
         "- **watch_time_genre_mean** beat global_mean on rmse: 84 against 98.7 (3 of 3 metrics beaten).",
-        "- **verified_status_logistic** was not compared with a baseline (no metric with a baseline could be "
-        "computed).",
+        (
+            "- **verified_status_logistic** was not compared with a baseline (no metric with a baseline could be "
+            "computed)."
+        ),
     ]
     table = render("[[ml/model_baselines]]", results)
     assert "beats_baseline" not in table

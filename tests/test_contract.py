@@ -180,8 +180,10 @@ def test_a_present_domain_needs_every_file(tmp_path: Path):
     raw = write_folder(tmp_path / "raw")
     (raw / "user_expressions.parquet").unlink()
     assert errors(raw) == [
-        f"user_expressions.parquet: is missing: the face domain needs it (user_facial_data.parquet, "
-        f"product_interactions.parquet are present in {raw})"
+        (
+            f"user_expressions.parquet: is missing: the face domain needs it (user_facial_data.parquet, "
+            f"product_interactions.parquet are present in {raw})"
+        )
     ]
 
 
@@ -202,8 +204,10 @@ def test_only_the_present_domains_are_built_and_the_others_say_why(tmp_path: Pat
 def test_experiments_need_a_surface_and_a_folder_needs_a_domain(tmp_path: Path):
     raw = write_folder(tmp_path / "raw", ["experiments.csv", "experiment_assignments.parquet"])
     assert errors(raw) == [
-        f"experiments.csv, experiment_assignments.parquet: experiments need the files of a "
-        f"surface they test (feed or face); none found in {raw}"
+        (
+            f"experiments.csv, experiment_assignments.parquet: experiments need the files of a "
+            f"surface they test (feed or face); none found in {raw}"
+        )
     ]
     empty = tmp_path / "empty"
     empty.mkdir()

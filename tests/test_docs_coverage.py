@@ -57,7 +57,7 @@ def coverage_problems(manifest: dict, catalog: dict) -> list[str]:
                 problems.append(f"{uid}.{name}: column has no description")
         # Columns the built relation has but the YAML does not list.
         built = catalog_nodes.get(uid, {}).get("columns", {})
-        for name in sorted(set(n.lower() for n in built) - set(documented)):
+        for name in sorted({n.lower() for n in built} - set(documented)):
             problems.append(f"{uid}.{name}: column is not in the YAML")
         if node["resource_type"] == "model" and not _primary_key_tested(uid, tests):
             problems.append(f"{uid}: no primary-key test (unique + not_null, or unique_combination_of_columns)")

@@ -102,7 +102,7 @@ def clean_assignments(build: BuiltWarehouse, experiments: pd.DataFrame) -> pd.Da
     variants_per_user = raw.groupby(["experiment_id", "user_id"])["variant"].transform("nunique")
     raw = raw[variants_per_user == 1].drop_duplicates(["experiment_id", "user_id"])
     declared = raw["experiment_id"].map(experiments["declared"])
-    known = [arms is None or variant in arms for variant, arms in zip(raw["variant"], declared)]
+    known = [arms is None or variant in arms for variant, arms in zip(raw["variant"], declared, strict=True)]
     day = raw["assigned_at"].dt.normalize()
     inside = (day >= raw["experiment_id"].map(experiments["start_date"])) & (
         day <= raw["experiment_id"].map(experiments["end_date"])
@@ -146,7 +146,8 @@ def _period_sums(
 
 def _steady_landmarks(landmarks: pd.DataFrame, faults: pd.DataFrame) -> pd.DataFrame:
     """Landmarks of captures that are not sensor faults: the captures landmark_capture_anomalies
-    flags are left out (int_landmark_captures_classified, the face domain's one definition behind landmark_capture_anomalies)."""
+    flags are left out (int_landmark_captures_classified, the face domain's one definition behind
+    landmark_capture_anomalies)."""
     flagged = faults[["user_id", "captured_at"]].assign(fault=True)
     frame = landmarks.merge(flagged, on=["user_id", "captured_at"], how="left")
     return frame[frame["fault"].isna()].drop(columns="fault")
@@ -404,11 +405,11 @@ def test_power_matches_the_normal_approximation(
     power = marts["experiment_power"].set_index(["experiment_id", "metric", "variant"])
     z = scipy_stats.norm.ppf(0.975) + scipy_stats.norm.ppf(0.8)
     checked = 0
-    for (experiment_id, metric), frame in user_metrics.groupby(["experiment_id", "metric"]):
+    for (experiment_id, metric), group in user_metrics.groupby(["experiment_id", "metric"]):
         experiment = experiments.loc[experiment_id]
         shares = planned_shares(experiment, assignments[assignments["experiment_id"] == experiment_id])
         control_name = experiment["control_variant"]
-        frame = frame[frame["value"].notna()]
+        frame = group[group["value"].notna()]
         c = frame.loc[frame["variant"] == control_name, "value"]
         for arm in set(shares) - {control_name}:
             t = frame.loc[frame["variant"] == arm, "value"]
@@ -788,16 +789,16 @@ def foreign(tmp_path_factory: pytest.TempPathFactory) -> tuple[ForeignFolder, Bu
 def test_foreign_registry_rules_quarantine_each_broken_arms_declaration(foreign):
     _, build, _ = foreign
     registry = build.query("select experiment_id, quarantine_reason from staging.base_experiments__experiments")
-    reasons = dict(zip(registry["experiment_id"], registry["quarantine_reason"]))
+    reasons = dict(zip(registry["experiment_id"], registry["quarantine_reason"], strict=True))
     assert {e: r for e, r in reasons.items() if pd.notna(r)} == EXPECTED_EXPERIMENT_REASONS
     arms = build.query("select experiment_id, variant, planned_share from staging.stg_experiments__declared_arms")
-    declared = {e: dict(zip(g["variant"], g["planned_share"])) for e, g in arms.groupby("experiment_id")}
+    declared = {e: dict(zip(g["variant"], g["planned_share"], strict=True)) for e, g in arms.groupby("experiment_id")}
     assert declared["checkout_colors"] == pytest.approx({"control": 0.5, "blue": 0.3, "green": 0.2})
     assert declared["percent_split"] == pytest.approx({"control": 0.5, "b": 0.5})
     assert declared["thirds"] == pytest.approx({"c": 1 / 3, "d": 1 / 3, "e": 1 / 3})
     assert set(declared) == {"checkout_colors", "percent_split", "empty_arm", "thirds"}
     shares = build.query("select experiment_id, treatment_share from staging.stg_experiments__experiments")
-    assert dict(zip(shares["experiment_id"], shares["treatment_share"])) == pytest.approx(
+    assert dict(zip(shares["experiment_id"], shares["treatment_share"], strict=True)) == pytest.approx(
         {
             "checkout_colors": 0.5,
             "button_ab": 0.5,
@@ -975,7 +976,7 @@ def test_an_experiment_whose_surface_is_not_loaded_is_quarantined_and_read_out_a
     reasons = build.query(
         "select quarantine_reason, count(*) as n from staging.base_experiments__assignments group by all"
     )
-    assert dict(zip(reasons["quarantine_reason"], reasons["n"])) == {"surface_not_loaded": 6}
+    assert dict(zip(reasons["quarantine_reason"], reasons["n"], strict=True)) == {"surface_not_loaded": 6}
     results = build.query("select * from marts.experiment_results")
     assert sorted(results["metric"]) == sorted(FACE_METRICS)
     assert (results["decision"] == "no_treatment_arm").all()

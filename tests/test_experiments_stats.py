@@ -156,7 +156,7 @@ def test_compare_experiments_one_row_per_metric_and_arm(rng: np.random.Generator
     )
     result = stats.compare_experiments(frame, arms, _experiments([("e", "feed", "control")]), METRICS)
     assert list(result.columns) == stats.COMPARISON_COLUMNS
-    assert sorted(zip(result["metric"], result["variant"])) == [
+    assert sorted(zip(result["metric"], result["variant"], strict=True)) == [
         ("a", "treatment"),
         ("a", "treatment_b"),
         ("b", "treatment"),

@@ -102,7 +102,7 @@ EXPRESSION_TYPES = {
     "expression_strength": "double",
 }
 SESSION_TYPES = {"user_id": "bigint", "started_at": "timestamp", "product": "varchar", "interaction_time": "double"}
-TYPES = dict(zip(FACE_FILES, (LANDMARK_TYPES, EXPRESSION_TYPES, SESSION_TYPES)))
+TYPES = dict(zip(FACE_FILES, (LANDMARK_TYPES, EXPRESSION_TYPES, SESSION_TYPES), strict=True))
 
 
 def build_case(base: Path, source: Path, rewrite: dict[str, Callable[[pd.DataFrame], pd.DataFrame]]) -> FaceBuild:
@@ -317,7 +317,7 @@ def test_unknown_expression_types_survive_to_the_segments(builds: dict[str, Face
         "select quarantine_reason, count(*) as n from staging.base_face__expressions "
         "where quarantine_reason is not null group by all"
     )
-    assert dict(zip(blanks["quarantine_reason"], blanks["n"])) == {"missing_key": 2}
+    assert dict(zip(blanks["quarantine_reason"], blanks["n"], strict=True)) == {"missing_key": 2}
     warn = [r for r in build.run_results["results"] if "only_known_expression_types" in r["unique_id"]]
     assert len(warn) == 1
     assert warn[0]["status"] == "warn"

@@ -95,9 +95,9 @@ def test_cluster_profiles_scores_k_on_a_sample_when_there_are_many_rows():
 
 def test_cluster_profiles_rejects_a_k_range_below_2_but_not_too_few_rows():
     points, _ = blobs([10, 10])
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"k range 1\.\.4 is empty or below 2"):
         cluster_profiles(points, k_min=1, k_max=4, seed=0)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"k range 5\.\.4 is empty or below 2"):
         cluster_profiles(points, k_min=5, k_max=4, seed=0)
     # Data, not configuration: two rows, or rows all alike, are one segment without silhouettes.
     for rows in (points[:2], np.zeros((6, 3))):

@@ -142,7 +142,7 @@ def expected_drops(
     frame["before"] = [totals.get((g, previous), 0.0) if previous >= first_month else np.nan for g in genres]
     frame["delta"] = frame["now"] - frame["before"]
     fell = frame[frame["delta"] < 0].sort_values(["delta", "genre"])
-    frame["rank"] = frame["genre"].map(dict(zip(fell["genre"], range(1, len(fell) + 1))))
+    frame["rank"] = frame["genre"].map(dict(zip(fell["genre"], range(1, len(fell) + 1), strict=True)))
     return frame.set_index("genre")
 
 
@@ -453,8 +453,8 @@ def test_offline_eval_with_every_evaluated_user_cold(short: FeedBuild):
     assert (evaluation["users_evaluated"] == len(relevant)).all()
     existing = sorted(videos.loc[pd.to_datetime(videos["upload_date"]) < holdout_start, "video_id"])
     for k in EVAL_K:
-        listed = existing[:k]
-        hits = relevant.map(lambda rel: len(rel & set(listed)))
+        listed = set(existing[:k])
+        hits = relevant.map(lambda rel, listed=listed: len(rel & listed))
         row = evaluation.loc[("popularity", k)]
         assert row["precision_at_k"] == pytest.approx((hits / k).mean())
         assert row["recall_at_k"] == pytest.approx((hits / relevant.map(len)).mean())
@@ -556,7 +556,8 @@ def test_interactions_before_the_declared_upload_are_kept_and_move_the_date(tmp_
     videos = {
         row[0]: row[1:]
         for row in build.values(
-            "select video_id, upload_date, declared_upload_date, is_upload_date_moved_back from staging.stg_feed__videos"
+            "select video_id, upload_date, declared_upload_date, is_upload_date_moved_back "
+            "from staging.stg_feed__videos"
         )
     }
     assert videos == {

@@ -92,7 +92,7 @@ def test_decline_contributors_match_the_pandas_ranking(warehouse: BuiltWarehouse
     current = watch.get(analysis, pd.Series(dtype=float))
     previous = watch.get(analysis - pd.offsets.MonthBegin(1), pd.Series(dtype=float))
     assert set(mart["genre"]) == set(drops["genre"])
-    for genre, genre_delta in zip(drops["genre"], drops["watch_time_delta_seconds"]):
+    for genre, genre_delta in zip(drops["genre"], drops["watch_time_delta_seconds"], strict=True):
         fans = users.loc[users["genre"] == genre, "user_id"]
         frame = pd.DataFrame({"user_id": fans.to_numpy()})
         frame["now"] = frame["user_id"].map(current).fillna(0.0)

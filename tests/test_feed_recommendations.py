@@ -77,8 +77,8 @@ def test_cold_start_users_get_their_genre_trending_then_popular(warehouse: Built
     fit_end = pd.Timestamp(interactions["first_clicked_at"].max().date()) + pd.Timedelta(days=1)
     ranked = trending(interactions, videos, fit_end)
     genre_of = users.set_index("user_id")["preferred_genre"]
-    for user_id, frame in cold_recs.groupby("user_id"):
-        frame = frame.sort_values("recommendation_rank")
+    for user_id, group in cold_recs.groupby("user_id"):
+        frame = group.sort_values("recommendation_rank")
         picks = frame.loc[frame["reason"] == "genre_trending", "video_id"].tolist()
         fresh = set(frame.loc[frame["reason"] == "fresh", "video_id"])
         expected = [v for v in ranked.loc[ranked["genre"] == genre_of[user_id], "video_id"] if v not in fresh]

@@ -76,11 +76,11 @@ def test_real_claims_nulls_are_quarantined_as_missing_label(warehouse: BuiltWare
         "select quarantine_reason, count(*) as n from staging.quarantined_rows "
         "where source_table = 'claims_videos' group by 1"
     )
-    assert dict(zip(reasons["quarantine_reason"], reasons["n"])) == {"missing_label": 298}
+    assert dict(zip(reasons["quarantine_reason"], reasons["n"], strict=True)) == {"missing_label": 298}
     labelled = warehouse.query(
         "select claim_status, count(*) as n from staging.stg_moderation__claims_videos group by 1"
     )
-    assert dict(zip(labelled["claim_status"], labelled["n"])) == {"claim": 9608, "opinion": 9476}
+    assert dict(zip(labelled["claim_status"], labelled["n"], strict=True)) == {"claim": 9608, "opinion": 9476}
 
 
 def test_planted_assignment_breaches_are_quarantined(warehouse: BuiltWarehouse):
@@ -88,7 +88,7 @@ def test_planted_assignment_breaches_are_quarantined(warehouse: BuiltWarehouse):
         "select quarantine_reason, count(*) as n from staging.quarantined_rows "
         "where source_table = 'experiment_assignments' group by 1"
     )
-    counts = dict(zip(quarantined["quarantine_reason"], quarantined["n"]))
+    counts = dict(zip(quarantined["quarantine_reason"], quarantined["n"], strict=True))
     planted = [truth["guardrail_breaches"] for truth in warehouse.truth["experiments"].values()]
     # A user in two variants leaves two rows; the others one each.
     assert counts.get("multiple_variants") == 2 * sum(len(b["assigned_to_two_variants"]) for b in planted)
@@ -99,7 +99,7 @@ def test_planted_assignment_breaches_are_quarantined(warehouse: BuiltWarehouse):
 def test_generator_is_deterministic_for_a_seed(tmp_path: Path):
     first = generate(0.005, 11, tmp_path / "a", progress=False)
     second = generate(0.005, 11, tmp_path / "b", progress=False)
-    other = generate(0.005, 12, tmp_path / "c", progress=False)
+    generate(0.005, 12, tmp_path / "c", progress=False)
     assert first == second
     assert folder_digest(tmp_path / "a") == folder_digest(tmp_path / "b")
     assert folder_digest(tmp_path / "a") != folder_digest(tmp_path / "c")
@@ -220,15 +220,17 @@ CRAFTED = {
 FIRED_IN_A_BUILD_WITHOUT_A_DOMAIN = {"surface_not_loaded"}
 CRAFTED_CSV = {
     "experiments.csv": (
-        "experiment_id,surface,start_date,end_date,control_variant,treatment_share,arms\n"
-        "exp_a,feed,2026-01-01,2026-01-31,control,,control:0.5|treatment:0.5\n"
-        "exp_c,radio,2026-01-01,2026-01-31,control,0.5,\n"
-        "exp_d,feed,2026-02-01,2026-01-01,control,0.5,\n"
-        "exp_e,face,2026-01-01,2026-01-31,control,1.5,\n"
-        "exp_f,feed,2026-01-01,2026-01-31,control,,control:0.5|blue\n"
-        "exp_g,feed,2026-01-01,2026-01-31,control,,control:0.5|blue:0.4\n"
-        "exp_h,feed,2026-01-01,2026-01-31,control,,a:0.5|b:0.5\n"
-        "exp_i,feed,2026-01-01,2026-01-31,control,0.3,control:0.5|blue:0.5\n",
+        (
+            "experiment_id,surface,start_date,end_date,control_variant,treatment_share,arms\n"
+            "exp_a,feed,2026-01-01,2026-01-31,control,,control:0.5|treatment:0.5\n"
+            "exp_c,radio,2026-01-01,2026-01-31,control,0.5,\n"
+            "exp_d,feed,2026-02-01,2026-01-01,control,0.5,\n"
+            "exp_e,face,2026-01-01,2026-01-31,control,1.5,\n"
+            "exp_f,feed,2026-01-01,2026-01-31,control,,control:0.5|blue\n"
+            "exp_g,feed,2026-01-01,2026-01-31,control,,control:0.5|blue:0.4\n"
+            "exp_h,feed,2026-01-01,2026-01-31,control,,a:0.5|b:0.5\n"
+            "exp_i,feed,2026-01-01,2026-01-31,control,0.3,control:0.5|blue:0.5\n"
+        ),
         {
             "unknown_category",
             "invalid_window",
@@ -240,15 +242,18 @@ CRAFTED_CSV = {
         },
     ),
     "claims_videos.csv": (
-        "#,claim_status,video_id,video_duration_sec,video_transcription_text,verified_status,author_ban_status,"
-        "video_view_count,video_like_count,video_share_count,video_download_count,video_comment_count\n"
-        '1,claim,1001,30,"someone shared with me that a, b and ""c"" aren\\\'t real",not verified,active,10,2,1,0,0\n'
-        "2,,1002,30,,not verified,active,,,,,\n"
-        "3,claim,1003,30,text,not verified,exiled,10,2,1,0,0\n"
-        "4,opinion,1004,30,text,verified,active,-5,2,1,0,0\n"
-        "5,opinion,1005,30,text,verified,active,ten,2,1,0,0\n"
-        "6,opinion,1001,30,text,verified,active,10,2,1,0,0\n"
-        "7,claim,1007,30,text,not verified,active,10,,1,0,0\n",
+        (
+            "#,claim_status,video_id,video_duration_sec,video_transcription_text,verified_status,author_ban_status,"
+            "video_view_count,video_like_count,video_share_count,video_download_count,video_comment_count\n"
+            '1,claim,1001,30,"someone shared with me that a, b and ""c"" aren\\\'t real",'
+            "not verified,active,10,2,1,0,0\n"
+            "2,,1002,30,,not verified,active,,,,,\n"
+            "3,claim,1003,30,text,not verified,exiled,10,2,1,0,0\n"
+            "4,opinion,1004,30,text,verified,active,-5,2,1,0,0\n"
+            "5,opinion,1005,30,text,verified,active,ten,2,1,0,0\n"
+            "6,opinion,1001,30,text,verified,active,10,2,1,0,0\n"
+            "7,claim,1007,30,text,not verified,active,10,,1,0,0\n"
+        ),
         {"missing_label", "unknown_category", "invalid_count", "duplicate_key", "missing_counts"},
     ),
 }
@@ -272,7 +277,7 @@ def crafted_build(tmp_path_factory: pytest.TempPathFactory):
 
 
 def test_crafted_folder_builds_and_is_left_untouched(crafted_build):
-    raw_dir, _, before, result, run_results = crafted_build
+    raw_dir, _, before, result, _ = crafted_build
     assert result.returncode == 0, result.stdout[-4000:]
     assert folder_digest(raw_dir) == before
 
@@ -406,6 +411,7 @@ def test_make_build_reads_a_foreign_folder_and_leaves_it_untouched(warehouse: Bu
         env=env,
         capture_output=True,
         text=True,
+        check=False,
     )
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
     assert folder_digest(foreign) == before

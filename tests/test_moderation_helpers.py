@@ -81,7 +81,7 @@ def test_hedges_g_by_hand():
 
 
 def test_welch_needs_two_rows_per_group():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="at least two observations per group"):
         welch_t_test(np.array([1.0]), np.array([1.0, 2.0]))
 
 
@@ -267,7 +267,7 @@ def test_select_candidate_breaks_ties_by_log_loss_then_simplicity():
 
 
 def test_unknown_candidate_is_refused():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="unknown candidate 'images'"):
         cc.candidate_pipeline("images", [], seed=0)
 
 
@@ -419,7 +419,7 @@ EXPECTED_TYPES = {
         "variance_inflation_factor": "DOUBLE",
     },
     "verified_status_model_metrics": dict(
-        zip(METRIC_COLUMNS, ["VARCHAR", "VARCHAR", "VARCHAR", "DOUBLE", "VARCHAR", "DOUBLE"])
+        zip(METRIC_COLUMNS, ["VARCHAR", "VARCHAR", "VARCHAR", "DOUBLE", "VARCHAR", "DOUBLE"], strict=True)
     ),
     "int_claims_videos_classified": {
         "video_id": "BIGINT",
@@ -433,7 +433,7 @@ EXPECTED_TYPES = {
         "predicted_claim_status": "VARCHAR",
     },
     "claims_classifier_metrics": dict(
-        zip(METRIC_COLUMNS, ["VARCHAR", "VARCHAR", "VARCHAR", "DOUBLE", "VARCHAR", "DOUBLE"])
+        zip(METRIC_COLUMNS, ["VARCHAR", "VARCHAR", "VARCHAR", "DOUBLE", "VARCHAR", "DOUBLE"], strict=True)
     ),
     "int_claims_features_ranked": {
         "model_name": "VARCHAR",
@@ -454,7 +454,7 @@ EXPECTED_TYPES = {
 }
 
 
-@pytest.mark.parametrize("claims, opinions", [(0, 0), (1, 0), (10, 0), (0, 10), (5, 5)])
+@pytest.mark.parametrize(("claims", "opinions"), [(0, 0), (1, 0), (10, 0), (0, 10), (5, 5)])
 def test_every_model_returns_a_typed_frame_on_empty_and_tiny_inputs(claims: int, opinions: int):
     outputs = every_model_output(staged_rows(claims, opinions))
     assert {name: duckdb_types(frame) for name, frame in outputs.items()} == EXPECTED_TYPES

@@ -60,7 +60,7 @@ def test_ratings_become_interactions_in_time_order():
     interactions = convert(FIXTURE).interactions
     ratings = sorted(fixture_ratings(), key=lambda r: (r[3], r[0], r[1]))
     assert interactions["interaction_id"].tolist() == list(range(1, len(ratings) + 1))
-    assert list(zip(interactions["user_id"], interactions["video_id"], interactions["watch_time"])) == [
+    assert list(zip(interactions["user_id"], interactions["video_id"], interactions["watch_time"], strict=True)) == [
         (u, i, r) for u, i, r, _ in ratings
     ]
     expected_times = [dt.datetime.fromtimestamp(t, dt.UTC).replace(tzinfo=None) for *_, t in ratings]
@@ -101,9 +101,9 @@ def test_cli_writes_only_the_feed_files_with_contract_types(tmp_path: Path, caps
 
 
 def test_refuses_an_incomplete_source_and_writing_into_it(tmp_path: Path):
-    with pytest.raises(FileNotFoundError, match="u.data"):
+    with pytest.raises(FileNotFoundError, match=r"u\.data"):
         import_movielens(tmp_path, tmp_path / "out")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="a folder other than the MovieLens source"):
         import_movielens(FIXTURE, FIXTURE)
 
 

@@ -66,8 +66,10 @@ class TruthTable:
         if self.arms:
             out += [
                 "",
-                "| profile | experiment | arm | metric | lift_rel | CUPED lift_rel | planted | CUPED 95% CI "
-                "| as planted |",
+                (
+                    "| profile | experiment | arm | metric | lift_rel | CUPED lift_rel | planted | CUPED 95% CI "
+                    "| as planted |"
+                ),
                 "|---" * 9 + "|",
             ]
             for a in self.arms:
@@ -129,7 +131,7 @@ class ProfileBuild:
         """Run a measurement; a mart that did not build fails the check with its failing node."""
         try:
             return measure(self.warehouse, *args)
-        except pt.MartMissing as missing:
+        except pt.MissingMartError as missing:
             message = str(missing)
         pytest.fail(message, pytrace=False)
 
@@ -434,15 +436,15 @@ def test_profiles_reject_conventions_the_generator_cannot_plant():
 
     from engagement_analytics.tooling.generator.profiles import Arm, ExperimentDesign, GeneratorProfile, IdRange
 
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="months >= 2"):
         GeneratorProfile(months=1)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="start_month must be the first of a month"):
         GeneratorProfile(start_month=dt.date(2025, 10, 2))
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="planned shares must sum to 1"):
         ExperimentDesign((Arm("control", 0.5), Arm("b", 0.4)))
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="the unknown variant 'B' is one of the arms"):
         ExperimentDesign((Arm("control", 0.5), Arm("b", 0.5)), unknown_variant="B")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"must stay in 1\.\.2\*\*53"):
         IdRange(start=2**53 - 10, max_step=5, high_share=0.1).draw(__import__("numpy").random.default_rng(0), 100)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="unknown generator profile 'no_such_profile'"):
         generate(PROFILE_SCALE, TEST_SEED, __import__("pathlib").Path("/nonexistent"), profile="no_such_profile")

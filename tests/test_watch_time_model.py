@@ -76,10 +76,10 @@ def test_time_split_cuts_at_the_fractions_and_keeps_ties_together():
     assert tied_types.groupby(tied).nunique().max() == 1
 
 
-@pytest.mark.parametrize("validation_fraction, test_fraction", [(0.0, 0.2), (0.2, 0.0), (0.5, 0.5)])
+@pytest.mark.parametrize(("validation_fraction", "test_fraction"), [(0.0, 0.2), (0.2, 0.0), (0.5, 0.5)])
 def test_time_split_rejects_fractions_that_leave_no_split(validation_fraction, test_fraction):
     clicked = pd.Series(pd.date_range("2026-01-01", periods=10, freq="D"))
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="fractions must be positive and leave rows to train on"):
         wt.time_split(clicked, validation_fraction, test_fraction)
 
 
@@ -98,7 +98,7 @@ def test_time_split_never_leaves_train_empty():
     split = wt.time_split(same, 0.15, 0.15)
     assert (split.validation_start, split.test_start) == (None, None)
     assert set(split.assign(same)) == {"train"}
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="no interactions to split"):
         wt.time_split(pd.Series([], dtype="datetime64[us]"), 0.15, 0.15)
 
 
@@ -244,7 +244,7 @@ def test_score_interactions_returns_one_row_per_interaction_and_metrics_for_ever
     assert sorted(scored["interaction_id"]) == sorted(features["interaction_id"])
     assert set(scored["dataset_type"]) == set(wt.DATASET_TYPES)
     duplicated = features.iloc[[0, 0]]
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="one row per interaction_id"):
         wt.score_interactions(duplicated, wt.WatchTimeParams())
 
 

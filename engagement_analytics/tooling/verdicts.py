@@ -53,7 +53,9 @@ def with_verdicts(frame: pd.DataFrame) -> pd.DataFrame:
         return frame
     verdicts = [
         baseline_verdict(beats, baseline)
-        for beats, baseline in zip(frame["beats_baseline"].astype(object), frame["baseline_name"].astype(object))
+        for beats, baseline in zip(
+            frame["beats_baseline"].astype(object), frame["baseline_name"].astype(object), strict=True
+        )
     ]
     shown = frame.copy()
     shown.insert(shown.columns.get_loc("beats_baseline"), "verdict", verdicts)

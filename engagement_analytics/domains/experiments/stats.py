@@ -307,8 +307,8 @@ def experiment_arms(experiment_id: str, control_variant: str, arms: pd.DataFrame
         Arm(str(row.variant), float(row.planned_share), int(row.assigned_users))
         for row in treatment_rows.itertuples(index=False)
     )
-    counts = {str(v): int(n) for v, n in zip(arms["variant"], arms["assigned_users"])}
-    shares = {str(v): float(x) for v, x in zip(arms["variant"], arms["planned_share"])}
+    counts = {str(v): int(n) for v, n in zip(arms["variant"], arms["assigned_users"], strict=True)}
+    shares = {str(v): float(x) for v, x in zip(arms["variant"], arms["planned_share"], strict=True)}
     if not treatments:
         treatments = (Arm(None, 1.0 - control.planned_share, 0),)
     return ExperimentArms(experiment_id, control, treatments, srm_p_value(counts, shares))

@@ -73,7 +73,7 @@ SF1_CLAIMS = 19_382
 
 def scaled(count_at_sf1: int, scale: float, minimum: int) -> int:
     """Size of an entity at a scale factor, never below a floor that keeps the marts meaningful."""
-    return max(minimum, int(round(count_at_sf1 * scale)))
+    return max(minimum, round(count_at_sf1 * scale))
 
 
 def rng_for(seed: int, domain: str) -> np.random.Generator:

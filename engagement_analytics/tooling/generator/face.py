@@ -59,7 +59,7 @@ class AnimojiPlan:
         effects = np.ones(len(self.treated_user_ids)) if self.treated_effects is None else self.treated_effects
         return {
             int(u): (scaled_factor(self.animoji_time_factor, e), scaled_factor(self.jitter_factor, e))
-            for u, e in zip(self.treated_user_ids, effects)
+            for u, e in zip(self.treated_user_ids, effects, strict=True)
         }
 
 
@@ -160,7 +160,7 @@ def generate_face(
     landmarks = pd.concat(landmark_frames, ignore_index=True)
     landmarks.insert(1, "captured_at", period.timestamps(landmarks.pop("seconds").to_numpy()))
     if not unit.is_identity:
-        for axis, scale_by, shift in zip("xyz", unit.scale, unit.offset):
+        for axis, scale_by, shift in zip("xyz", unit.scale, unit.offset, strict=True):
             landmarks[axis] = landmarks[axis] * scale_by + shift
 
     # Expressions: counts and strengths follow the user's profile.
@@ -223,7 +223,7 @@ def generate_face(
         "profiles": {int(user_ids[u]): profile_names[profile_of_user[u]] for u in range(n_users)},
         "profile_definitions": PROFILES,
         # The labels the expression file uses for the kinds each profile's ``mix`` is over.
-        "expression_labels": dict(zip(EXPRESSION_TYPES, labels)),
+        "expression_labels": dict(zip(EXPRESSION_TYPES, labels, strict=True)),
         "anomalies": [
             {"user_id": u, "captured_at": str(period.timestamps(np.array([s]))[0]).replace("T", " "), "kind": k}
             for u, s, k in anomalies

@@ -217,7 +217,7 @@ def generate_feed(
         candidates[g] = (rows, per_user.loc[order])
     # The smallest planted drop first: each one is a margin above the one below it.
     drop_target = DROP_MARGIN * max(0.0, natural_drop[others].max())
-    for g, fraction in reversed(list(zip(drop_genres, DROP_FRACTIONS))):
+    for g, fraction in reversed(list(zip(drop_genres, DROP_FRACTIONS, strict=True))):
         drop_target = max(fraction * prev_total[g], DROP_MARGIN * drop_target)
         rows, ordered = candidates[g]
         target = min(drop_target - natural_drop[g], ordered.sum())
@@ -305,9 +305,9 @@ def generate_feed(
         "fresh_video_ids": [int(v) for v in video_ids[fresh]],
         "fresh_days": FRESH_DAYS,
         "watch_time_model": {
-            "genre_base_seconds": dict(zip(GENRES, GENRE_BASE_SECONDS.tolist())),
+            "genre_base_seconds": dict(zip(GENRES, GENRE_BASE_SECONDS.tolist(), strict=True)),
             "genre_match_factor": GENRE_MATCH_FACTOR,
-            "interaction_type_factor": dict(zip(INTERACTION_TYPES, INTERACTION_TYPE_FACTOR.tolist())),
+            "interaction_type_factor": dict(zip(INTERACTION_TYPES, INTERACTION_TYPE_FACTOR.tolist(), strict=True)),
             "user_factor_sigma": 0.4,
             "noise_sigma": 0.5,
         },

@@ -140,5 +140,5 @@ def import_movielens(source: Path, out: Path) -> dict[str, int]:
         raise ValueError("write the contract files into a folder other than the MovieLens source")
     feed = convert(source)
     out.mkdir(parents=True, exist_ok=True)
-    frames = dict(zip(FEED_FILES, (feed.users, feed.videos, feed.interactions)))
+    frames = dict(zip(FEED_FILES, (feed.users, feed.videos, feed.interactions), strict=True))
     return {name: write_parquet(frame, out / name, CONTRACT_FILES[name]) for name, frame in frames.items()}

@@ -30,7 +30,7 @@ from engagement_analytics.tooling.report.svg import (
 from engagement_analytics.tooling.verdicts import baseline_verdict, with_verdicts
 
 
-class MissingMart(Exception):
+class MissingMartError(Exception):
     """A mart the section reads is not in the warehouse."""
 
 
@@ -54,7 +54,7 @@ class Reader:
     def query(self, sql: str, *needs: str) -> pd.DataFrame:
         missing = [name for name in needs if name not in self.tables]
         if missing:
-            raise MissingMart(", ".join(missing))
+            raise MissingMartError(", ".join(missing))
         return self.con.execute(sql).df()
 
 
@@ -135,7 +135,7 @@ def top_contributors(r: Reader) -> str:
     genres = list(dict.fromkeys(rows["genre"]))
     colors = [PALETTE[[1, 3, 4][genres.index(g) % 3]] for g in rows["genre"]]
     chart = bar_chart(
-        [f"{g} · user {u}" for g, u in zip(rows["genre"], rows["user_id"])],
+        [f"{g} · user {u}" for g, u in zip(rows["genre"], rows["user_id"], strict=True)],
         list(rows["user_delta_seconds"]),
         colors=colors,
         title="Top five fans behind each of the three largest drops",
@@ -151,7 +151,7 @@ def related_videos(r: Reader) -> str:
         "marts.video_top_coview_match",
     )
     chart = bar_chart(
-        [f"video {a} → {b}" for a, b in zip(matches["video_id"], matches["matched_video_id"])],
+        [f"video {a} → {b}" for a, b in zip(matches["video_id"], matches["matched_video_id"], strict=True)],
         list(matches["correlation"]),
         title="Top co-view match of the most co-viewed videos",
         value_label="Pearson r of per-user watch time",
@@ -170,7 +170,7 @@ def related_videos(r: Reader) -> str:
             value_label="recommendations",
         )
         html += table(reasons)
-    except MissingMart as missing:
+    except MissingMartError as missing:
         html += missing_note(str(missing))
     try:
         html += "<h3>Offline evaluation</h3>" + table(
@@ -180,7 +180,7 @@ def related_videos(r: Reader) -> str:
                 "marts.recommendation_offline_eval",
             )
         )
-    except MissingMart as missing:
+    except MissingMartError as missing:
         html += missing_note(str(missing))
     return html
 
@@ -308,7 +308,10 @@ def experiments(r: Reader) -> str:
         "marts.experiment_results",
     )
     base = results["control_mean"].where(results["control_mean"].abs() > 0)
-    labels = [f"{e} · {m} · {v}" for e, m, v in zip(results["experiment_id"], results["metric"], results["variant"])]
+    labels = [
+        f"{e} · {m} · {v}"
+        for e, m, v in zip(results["experiment_id"], results["metric"], results["variant"], strict=True)
+    ]
     chart = interval_chart(
         labels,
         list(results["lift_abs"] / base),
@@ -410,7 +413,7 @@ def moderation(r: Reader) -> str:
             ),
             30,
         )
-    except MissingMart as missing:
+    except MissingMartError as missing:
         html += missing_note(str(missing))
     return html
 
@@ -436,13 +439,13 @@ def model_baselines(r: Reader) -> str:
         list(compared["model_name"]),
         [
             improvement_over_baseline(v, b, d)
-            for v, b, d in zip(compared["value"], compared["baseline_value"], compared["metric_direction"])
+            for v, b, d in zip(compared["value"], compared["baseline_value"], compared["metric_direction"], strict=True)
         ],
         colors=[PALETTE[1] if did_lose else PALETTE[2] for did_lose in lost],
         notes=[
             f"{metric}: {baseline_verdict(beats, name)}"
             for metric, beats, name in zip(
-                compared["headline_metric"], compared["beats_baseline"], compared["baseline_name"]
+                compared["headline_metric"], compared["beats_baseline"], compared["baseline_name"], strict=True
             )
         ],
         title="Each model against its baseline on the test split (headline metric; red: did not beat it)",
@@ -538,7 +541,7 @@ def render(con: duckdb.DuckDBPyConnection, source: str) -> tuple[str, dict[str, 
         try:
             content = section.render(reader)
             status[section.key] = "ok"
-        except MissingMart as missing:
+        except MissingMartError as missing:
             content = missing_note(str(missing))
             status[section.key] = f"missing: {missing}"
         marts = ", ".join(f"<code>{m}</code>" for m in section.marts)

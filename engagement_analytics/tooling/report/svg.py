@@ -86,7 +86,7 @@ def xy_chart(
     left, right, top, bottom = 70, 170, 36, 48
     plot_w, plot_h = width - left - right, height - top - bottom
     x_ticks = sorted(x_tick_labels) if x_tick_labels else nice_ticks(min(xs), max(xs))
-    y_ticks = nice_ticks(min(min(ys), 0) if min(ys) >= 0 else min(ys), max(ys))
+    y_ticks = nice_ticks(min([*ys, 0]), max(ys))
     x_lo, x_hi = min(x_ticks + xs), max(x_ticks + xs)
     y_lo, y_hi = min(y_ticks), max(y_ticks)
     x_hi = x_hi if x_hi > x_lo else x_lo + 1
@@ -114,10 +114,10 @@ def xy_chart(
     legend_y = top + 4
     for i, s in enumerate(series):
         color = s.color or PALETTE[i % len(PALETTE)]
-        points = [(px(x), py(y)) for x, y in zip(s.x, s.y) if y is not None and math.isfinite(y)]
+        points = [(px(x), py(y)) for x, y in zip(s.x, s.y, strict=True) if y is not None and math.isfinite(y)]
         dash = ' stroke-dasharray="5,4"' if s.dashed else ""
         if s.kind == "band":
-            upper = [(px(x), py(y)) for x, y in zip(s.x, s.y2)]
+            upper = [(px(x), py(y)) for x, y in zip(s.x, s.y2, strict=True)]
             poly = " ".join(f"{a:.1f},{b:.1f}" for a, b in points + upper[::-1])
             parts.append(
                 f'<polygon class="series" points="{poly}" fill="{color}" fill-opacity="0.18" stroke="none">'
@@ -176,7 +176,7 @@ def bar_chart(
     bar_h, left, right, top = 20, 190, (200 if notes else 60), 36
     height = top + len(labels) * (bar_h + 6) + 44
     plot_w = width - left - right
-    ticks = nice_ticks(min(min(values), 0), max(max(values), 0))
+    ticks = nice_ticks(min([*values, 0]), max([*values, 0]))
     lo, hi = min(ticks), max(ticks)
     hi = hi if hi > lo else lo + 1
 
@@ -189,7 +189,7 @@ def bar_chart(
             f'<line x1="{px(t):.1f}" x2="{px(t):.1f}" y1="{top}" y2="{height - 40}" stroke="#eee"/>'
             f'<text x="{px(t):.1f}" y="{height - 26}" text-anchor="middle" font-size="11">{fmt(t)}</text>'
         )
-    for i, (label, value) in enumerate(zip(labels, values)):
+    for i, (label, value) in enumerate(zip(labels, values, strict=True)):
         y = top + i * (bar_h + 6)
         x0, x1 = sorted((px(0), px(value)))
         color = (colors or [])[i] if colors and i < len(colors) else PALETTE[0]
@@ -227,7 +227,7 @@ def interval_chart(
     height = top + len(labels) * row_h + 44
     plot_w = width - left - right
     finite = [v for v in estimates + lows + highs if v is not None and math.isfinite(v)] or [0.0]
-    ticks = nice_ticks(min(min(finite), 0), max(max(finite), 0))
+    ticks = nice_ticks(min([*finite, 0]), max([*finite, 0]))
     lo, hi = min(ticks), max(ticks)
     hi = hi if hi > lo else lo + 1
 
