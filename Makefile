@@ -33,7 +33,7 @@ docs: $(INSTALLED)
 report: $(INSTALLED)
 	$(BIN)/python -m engagement_analytics report --out reports
 
-## The answer book (models/docs/answer_book.md): every figure computed from the warehouse built on
+## The answer book (docs/answer_book/answer_book.md, read by dbt docs): every figure computed from the warehouse built on
 ## the embedded default data. Commit the result; `make test` fails when it is stale.
 answers: build
 	$(BIN)/python -m engagement_analytics answers

@@ -71,7 +71,7 @@ def test_every_analysis_is_quoted_in_the_docs():
 
 def test_quoted_figures_match_what_make_answers_computes(default_data_results):
     stale = stale_figures(OUTPUT_FILE.read_text(), render_book(default_data_results))
-    assert stale == [], "run `make answers` and commit models/docs/answer_book.md:\n" + "\n".join(stale[:20])
+    assert stale == [], "run `make answers` and commit docs/answer_book/answer_book.md:\n" + "\n".join(stale[:20])
 
 
 def test_a_changed_figure_is_detected():

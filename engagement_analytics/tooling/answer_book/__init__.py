@@ -1,8 +1,9 @@
 """The answer book: every case question answered from the marts.
 
 Each question has a dbt analysis in ``analyses/<domain>/`` (the query a BI user would run).
-``make answers`` compiles them, runs them on the built warehouse and renders the docs pages in
-``models/docs/answer_book.md`` from the hand-written templates in ``answer_book_templates/``.
+``make answers`` compiles them, runs them on the built warehouse and renders the docs pages into
+``docs/answer_book/answer_book.md``, a generated folder the docs site reads (dbt's ``docs-paths``),
+from the hand-written templates in ``templates/`` beside this module.
 Templates hold the prose; every figure comes from an analysis through a placeholder, so a quoted
 figure cannot drift from the data:
 
@@ -37,7 +38,9 @@ from engagement_analytics.tooling.warehouse import PROJECT_DIR, BuildPaths, publ
 
 ANALYSES_DIR = PROJECT_DIR / "analyses"
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
-OUTPUT_FILE = PROJECT_DIR / "models" / "docs" / "answer_book.md"
+# A generated folder, named in dbt_project.yml's docs-paths so dbt docs reads its docs blocks.
+OUTPUT_DIR = PROJECT_DIR / "docs" / "answer_book"
+OUTPUT_FILE = OUTPUT_DIR / "answer_book.md"
 PLACEHOLDER = re.compile(
     r"\[\[([a-z_]+/[a-z0-9_]+)(?:\|(\d+))?(?:\.([a-z0-9_]+)\.(\d+))?"
     r"(?:(:verdicts)(?:=([a-z_]+))?)?\]\]"
@@ -153,7 +156,7 @@ def stale_figures(committed: str, rendered: str) -> list[str]:
 
 
 def write_answers(paths: BuildPaths) -> Path:
-    """`make answers`: compile, run and render into models/docs/answer_book.md.
+    """`make answers`: compile, run and render into docs/answer_book/answer_book.md.
 
     dbt opens its database for writing, so the analyses are compiled against a copy with the
     same file name (the catalog name) and run read-only on the published file: BI readers are
