@@ -29,7 +29,7 @@ check-contract: $(INSTALLED)
 docs: $(INSTALLED)
 	$(BIN)/python -m engagement_analytics docs --out site
 
-## Static HTML readout with charts from the published marts: reports/index.html.
+## Static HTML readout with charts, from the analyses run on the published warehouse: reports/index.html.
 report: $(INSTALLED)
 	$(BIN)/python -m engagement_analytics report --out reports
 

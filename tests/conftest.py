@@ -18,6 +18,7 @@ import duckdb
 import pandas as pd
 import pytest
 
+from engagement_analytics.tooling.analyses import Analysis, compile_analyses
 from engagement_analytics.tooling.generator import generate
 from engagement_analytics.tooling.warehouse import PROJECT_DIR, BuildPaths, run_dbt
 
@@ -146,6 +147,15 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.Con
             f"dbt build could not build staging:\n{result.stdout[-6000:]}\n{result.stderr[-3000:]}", returncode=1
         )
     return BuiltWarehouse(build_paths(base, raw_dir), truth, result, run_results, uses_real_claims=True)
+
+
+@pytest.fixture(scope="session")
+def compiled_analyses(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Analysis]:
+    """Every analysis compiled by dbt against an empty warehouse file named like the built ones
+    (the file name is the catalog name in the compiled SQL), for tests that run analyses on
+    hand-made tables in a file of that name."""
+    base = tmp_path_factory.mktemp("analyses")
+    return compile_analyses(build_paths(base, base / "raw"))
 
 
 @pytest.fixture(scope="session")

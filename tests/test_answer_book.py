@@ -7,16 +7,14 @@ import re
 import pandas as pd
 import pytest
 
+from engagement_analytics.tooling.analyses import ANALYSES_DIR, analysis_keys, compile_analyses, run_analyses
 from engagement_analytics.tooling.answer_book import (
     OUTPUT_FILE,
     PLACEHOLDER,
     TEMPLATES_DIR,
-    analysis_keys,
-    compile_analyses,
     format_value,
     render,
     render_book,
-    run_analyses,
     stale_figures,
 )
 from engagement_analytics.tooling.generator import generate
@@ -43,7 +41,7 @@ def default_data_results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, 
 
 def test_every_domain_has_analyses():
     domains = {key.split("/")[0] for key in analysis_keys()}
-    assert domains == {"feed", "moderation", "face", "ml"}
+    assert domains == {"feed", "moderation", "face", "experiments", "ml"}
 
 
 @pytest.mark.parametrize("key", analysis_keys())
@@ -53,8 +51,6 @@ def test_analysis_runs_against_the_built_warehouse_and_returns_rows(session_resu
 
 @pytest.mark.parametrize("key", analysis_keys())
 def test_analysis_names_its_question(key: str):
-    from engagement_analytics.tooling.answer_book import ANALYSES_DIR
-
     header = []
     for line in (ANALYSES_DIR / f"{key}.sql").read_text().splitlines():
         if line.startswith("-- Answer"):

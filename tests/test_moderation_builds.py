@@ -13,6 +13,7 @@ import duckdb
 import pandas as pd
 import pytest
 
+from engagement_analytics.tooling.analyses import published_analyses
 from engagement_analytics.tooling.report import render
 from engagement_analytics.tooling.warehouse import BuildPaths, run_dbt
 from tests.conftest import build_paths
@@ -165,11 +166,8 @@ def test_a_model_that_cannot_beat_its_baseline_warns_and_is_flagged(ten_claims):
 @pytest.mark.parametrize("build", ["header_only", "ten_claims"])
 def test_the_report_renders_the_moderation_and_model_sections(request, build: str):
     paths, _ = request.getfixturevalue(build)
-    con = duckdb.connect(str(paths.warehouse_db), read_only=True)
-    try:
-        html, status = render(con, str(paths.warehouse_db))
-    finally:
-        con.close()
+    with published_analyses(paths, "report") as reader:
+        html, status = render(reader, str(paths.warehouse_db))
     assert status["moderation"] == "ok"
     assert status["model-baselines"] == "ok"
     assert ("did not beat majority_class" in html) == (build == "ten_claims")

@@ -17,9 +17,9 @@ import numpy as np
 import pytest
 from sklearn.metrics import precision_recall_curve
 
+from engagement_analytics.tooling.analyses import Analysis, AnalysisReader
 from engagement_analytics.tooling.report import (
     SECTIONS,
-    Reader,
     improvement_over_baseline,
     model_baselines,
     moderation,
@@ -82,7 +82,7 @@ def keep_screenshot(path: Path) -> None:
 @pytest.fixture(scope="module")
 def report_page(warehouse: BuiltWarehouse, tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("report")
-    assert render_report(out, warehouse.paths.warehouse_db) == 0
+    assert render_report(out, warehouse.paths) == 0
     return out / "index.html"
 
 
@@ -140,11 +140,11 @@ def test_docs_site_draws_the_lineage_graph(docs_artifacts, tmp_path: Path):  # n
     keep_screenshot(shot)
 
 
-def test_sections_say_when_their_mart_is_missing():
+def test_sections_say_when_their_mart_is_missing(compiled_analyses: dict[str, Analysis]):
     """While marts land, the page still renders and names what is missing."""
     con = duckdb.connect()
     try:
-        html, status = render(con, ":memory:")
+        html, status = render(AnalysisReader(con, compiled_analyses), ":memory:")
     finally:
         con.close()
     assert set(status) == {s.key for s in SECTIONS}
@@ -163,8 +163,15 @@ def test_precision_recall_matches_sklearn():
     assert recall[::-1] == pytest.approx(sk_recall[:-1])
 
 
-def test_a_model_that_lost_to_its_baseline_is_drawn_red_and_named_so():
-    con = duckdb.connect()
+def warehouse_file(folder: Path) -> duckdb.DuckDBPyConnection:
+    """A connection to a new file named like the built warehouse, so compiled analyses run on it."""
+    return duckdb.connect(str(folder / "warehouse.duckdb"))
+
+
+def test_a_model_that_lost_to_its_baseline_is_drawn_red_and_named_so(
+    compiled_analyses: dict[str, Analysis], tmp_path: Path
+):
+    con = warehouse_file(tmp_path)
     try:
         con.execute("create schema marts")
         con.execute("""
@@ -176,7 +183,7 @@ def test_a_model_that_lost_to_its_baseline_is_drawn_red_and_named_so():
                 ('moderation', 'verified_status_logistic', 'test', null, null, null, null, null, null, 0, 0)
             ) as t(domain, model_name, dataset_type, headline_metric, value, baseline_name, baseline_value,
                    metric_direction, beats_baseline, metrics_beating_baseline, metrics_compared)""")
-        html = model_baselines(Reader(con))
+        html = model_baselines(AnalysisReader(con, compiled_analyses))
     finally:
         con.close()
     bars = re.findall(r'<rect class="bar"[^>]*fill="([^"]+)"><title>([^<]+)</title>', html)
@@ -198,12 +205,12 @@ def test_improvement_over_baseline_is_signed_by_the_metric_direction():
     assert improvement_over_baseline(0.0, 0.0, "lower_is_better") == 0.0
 
 
-def test_moderation_section_renders_with_no_test_rows():
-    con = duckdb.connect()
+def test_moderation_section_renders_with_no_test_rows(compiled_analyses: dict[str, Analysis], tmp_path: Path):
+    con = warehouse_file(tmp_path)
     try:
         con.execute("create schema marts")
         con.execute(
-            "create table marts.claim_predictions (claim_probability double, claim_status varchar, "
+            "create table marts.claim_predictions (video_id bigint, claim_probability double, claim_status varchar, "
             "predicted_claim_status varchar, dataset_type varchar)"
         )
         con.execute(
@@ -211,7 +218,7 @@ def test_moderation_section_renders_with_no_test_rows():
             "value double, baseline_name varchar, baseline_value double, beats_baseline boolean, "
             "domain varchar)"
         )
-        html = moderation(Reader(con))
+        html = moderation(AnalysisReader(con, compiled_analyses))
     finally:
         con.close()
     assert 'class="chart empty"' in html

@@ -1,8 +1,9 @@
 """`make report`: a static HTML readout of the published marts, charts as inline SVG.
 
-The page reads the published warehouse over a read-only connection (it never blocks a build)
-and needs nothing from the network to display. A section whose mart is not built says so
-instead of failing, so the page renders while marts land."""
+Every section reads dbt analyses (analyses/<domain>/), the same queries the answer book quotes,
+compiled and run through ``tooling.analyses``: on a read-only connection to the published
+warehouse (it never blocks a build), with nothing needed from the network to display. A section
+whose marts are not built says so instead of failing, so the page renders while marts land."""
 
 from __future__ import annotations
 
@@ -13,10 +14,10 @@ from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 
-import duckdb
 import numpy as np
 import pandas as pd
 
+from engagement_analytics.tooling.analyses import AnalysisReader, MissingMartError, published_analyses
 from engagement_analytics.tooling.report.svg import (
     MUTED,
     PALETTE,
@@ -28,10 +29,28 @@ from engagement_analytics.tooling.report.svg import (
     xy_chart,
 )
 from engagement_analytics.tooling.verdicts import baseline_verdict, with_verdicts
+from engagement_analytics.tooling.warehouse import BuildPaths, resolve_paths
 
-
-class MissingMartError(Exception):
-    """A mart the section reads is not in the warehouse."""
+# Colours of the highlighted series (the top genre drops), in rank order, and their line widths.
+HIGHLIGHT_COLORS = (PALETTE[1], PALETTE[3], PALETTE[4])
+HIGHLIGHT_LINE_WIDTH = 2.6
+MUTED_LINE_WIDTH = 1.2
+LOST_COLOR, WON_COLOR = PALETTE[1], PALETTE[2]
+# Rows a table shows unless a section asks for more.
+TABLE_ROWS = 12
+LONG_TABLE_ROWS = 40
+# Values at or above this are printed without decimals, with thousands separators.
+THOUSANDS = 1000
+# Normal captures drawn on the deviation scatter (a seeded sample), beside every anomaly.
+NORMAL_CAPTURES_DRAWN = 2500
+SAMPLE_SEED = 0
+# Variance below this is drawn at this value on the log scale.
+LOG_VARIANCE_FLOOR = 1e-12
+SECONDS_PER_DAY = 86400
+# Points drawn on the precision-recall curve, at most.
+CURVE_POINTS = 600
+# Exit status when there is no warehouse to read.
+NO_WAREHOUSE = 2
 
 
 @dataclass
@@ -39,71 +58,49 @@ class Section:
     key: str
     title: str
     question: str
-    marts: list[str]
-    render: Callable[[Reader], str]
+    analyses: list[str]
+    render: Callable[[AnalysisReader], str]
 
 
-class Reader:
-    def __init__(self, con: duckdb.DuckDBPyConnection):
-        self.con = con
-        self.tables = {
-            f"{s}.{t}"
-            for s, t in con.execute("select table_schema, table_name from information_schema.tables").fetchall()
-        }
-
-    def query(self, sql: str, *needs: str) -> pd.DataFrame:
-        missing = [name for name in needs if name not in self.tables]
-        if missing:
-            raise MissingMartError(", ".join(missing))
-        return self.con.execute(sql).df()
-
-
-def table(frame: pd.DataFrame, rows: int = 12) -> str:
+def table(frame: pd.DataFrame, rows: int = TABLE_ROWS) -> str:
     return frame.head(rows).to_html(index=False, classes="data", border=0, na_rep="", float_format=number)
 
 
 def number(value: float) -> str:
-    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"
+    return f"{value:,.0f}" if abs(value) >= THOUSANDS else f"{value:.4g}"
 
 
 def _month_label(value) -> str:
     return pd.Timestamp(value).strftime("%Y-%m")
 
 
+def highlight_color(rank_index: int) -> str:
+    return HIGHLIGHT_COLORS[rank_index % len(HIGHLIGHT_COLORS)]
+
+
 # --- sections ----------------------------------------------------------------------------
 
 
-def genre_health(r: Reader) -> str:
-    monthly = r.query(
-        "select genre, activity_month, fan_watch_time_seconds from marts.genre_fan_watch_time_monthly "
-        "order by genre, activity_month",
-        "marts.genre_fan_watch_time_monthly",
-    )
-    drops = r.query(
-        "select genre, analysis_month, previous_month, fan_watch_time_seconds, "
-        "prev_month_fan_watch_time_seconds, watch_time_delta_seconds, watch_time_delta_pct, drop_rank "
-        "from marts.genre_watch_time_drops order by drop_rank nulls last, genre",
-        "marts.genre_watch_time_drops",
-    )
+def genre_health(r: AnalysisReader) -> str:
+    monthly = r.run("feed/genre_watch_time_trend").sort_values(["genre", "activity_month"])
+    drops = r.run("feed/genre_drops")
     months = sorted(monthly["activity_month"].unique())
     index = {m: i for i, m in enumerate(months)}
-    top = drops[drops["drop_rank"].notna() & (drops["drop_rank"] <= 3)]
-    top_genres = list(top["genre"])
+    top_genres = list(drops["genre"])
     series, markers = [], []
     for genre, rows in monthly.groupby("genre"):
         is_top = genre in top_genres
-        color = PALETTE[[1, 3, 4][top_genres.index(genre)]] if is_top else MUTED
         series.append(
             Series(
                 genre,
                 [index[m] for m in rows["activity_month"]],
                 list(rows["fan_watch_time_seconds"]),
-                color=color,
-                width=2.6 if is_top else 1.2,
+                color=highlight_color(top_genres.index(genre)) if is_top else MUTED,
+                width=HIGHLIGHT_LINE_WIDTH if is_top else MUTED_LINE_WIDTH,
             )
         )
     series.sort(key=lambda s: s.color == MUTED)
-    for _, row in top.iterrows():
+    for _, row in drops.iterrows():
         month = pd.Timestamp(row["analysis_month"]).to_datetime64()
         x = index.get(month, index.get(row["analysis_month"]))
         if x is not None:
@@ -116,7 +113,7 @@ def genre_health(r: Reader) -> str:
             )
     chart = xy_chart(
         series,
-        title="Fan watch time per genre and month (top three drops marked)",
+        title="Fan watch time per genre and month (top drops marked)",
         x_label="month of first click",
         y_label="fan watch time (s)",
         x_tick_labels={i: _month_label(m) for m, i in index.items()},
@@ -125,43 +122,37 @@ def genre_health(r: Reader) -> str:
     return chart + table(drops)
 
 
-def top_contributors(r: Reader) -> str:
-    rows = r.query(
-        "select genre, drop_rank, user_id, user_delta_seconds, share_of_genre_drop, contribution_rank "
-        "from marts.genre_decline_contributors where contribution_rank <= 5 "
-        "order by drop_rank, contribution_rank",
-        "marts.genre_decline_contributors",
-    )
+def top_contributors(r: AnalysisReader) -> str:
+    rows = r.run("feed/genre_drop_drivers")[
+        ["genre", "drop_rank", "user_id", "user_delta_seconds", "share_of_genre_drop", "contribution_rank"]
+    ]
     genres = list(dict.fromkeys(rows["genre"]))
-    colors = [PALETTE[[1, 3, 4][genres.index(g) % 3]] for g in rows["genre"]]
     chart = bar_chart(
         [f"{g} · user {u}" for g, u in zip(rows["genre"], rows["user_id"], strict=True)],
         list(rows["user_delta_seconds"]),
-        colors=colors,
-        title="Top five fans behind each of the three largest drops",
+        colors=[highlight_color(genres.index(g)) for g in rows["genre"]],
+        title="The fans with the largest declines behind each top drop",
         value_label="change in the fan's watch time of the genre (s)",
     )
-    return chart + table(rows, 15)
+    return chart + table(rows, len(rows))
 
 
-def related_videos(r: Reader) -> str:
-    matches = r.query(
-        "select video_id, matched_video_id, correlation, co_viewers from marts.video_top_coview_match "
-        "order by co_viewers desc, correlation desc, video_id limit 12",
-        "marts.video_top_coview_match",
-    )
+def related_videos(r: AnalysisReader) -> str:
+    matches = r.run("feed/video_top_matches")
     chart = bar_chart(
         [f"video {a} → {b}" for a, b in zip(matches["video_id"], matches["matched_video_id"], strict=True)],
         list(matches["correlation"]),
-        title="Top co-view match of the most co-viewed videos",
+        title="The strongest co-view pairs",
         value_label="Pearson r of per-user watch time",
     )
     html = chart + table(matches)
     try:
-        reasons = r.query(
-            "select reason, count(*) as recommendations, count(distinct user_id) as users "
-            "from marts.user_video_recommendations group by reason order by recommendations desc",
-            "marts.user_video_recommendations",
+        # User groups (cold start, with history) are disjoint, so their users add up per reason.
+        reasons = (
+            r.run("feed/recommendation_mix")
+            .groupby("reason", as_index=False)
+            .agg(recommendations=("slots", "sum"), users=("users_with_reason", "sum"))
+            .sort_values(["recommendations", "reason"], ascending=[False, True])
         )
         html += bar_chart(
             list(reasons["reason"]),
@@ -173,44 +164,29 @@ def related_videos(r: Reader) -> str:
     except MissingMartError as missing:
         html += missing_note(str(missing))
     try:
-        html += "<h3>Offline evaluation</h3>" + table(
-            r.query(
-                "select strategy, k, users_evaluated, precision_at_k, recall_at_k, ndcg_at_k, hit_rate_at_k "
-                "from marts.recommendation_offline_eval order by k, ndcg_at_k desc",
-                "marts.recommendation_offline_eval",
-            )
-        )
+        html += "<h3>Offline evaluation</h3>" + table(r.run("feed/recommendation_quality"))
     except MissingMartError as missing:
         html += missing_note(str(missing))
     return html
 
 
-def landmark_quality(r: Reader) -> str:
-    consistency = r.query(
-        "select user_id, period_start, captures, mean_total_variance, consistency_percentile "
-        "from marts.user_landmark_consistency "
-        "where period_start = (select max(period_start) from marts.user_landmark_consistency) "
-        "order by consistency_percentile",
-        "marts.user_landmark_consistency",
-    )
+def landmark_quality(r: AnalysisReader) -> str:
+    consistency = r.run("face/landmark_consistency_by_user")
     period = _month_label(consistency["period_start"].iloc[0]) if len(consistency) else "-"
     # Log scale: a few unstable users sit orders of magnitude above the rest.
-    log_variance = np.log10(consistency["mean_total_variance"].clip(lower=1e-12))
+    log_variance = np.log10(consistency["mean_total_variance"].clip(lower=LOG_VARIANCE_FLOOR))
     curve = xy_chart(
         [Series("users", list(consistency["consistency_percentile"]), list(log_variance), kind="points")],
         title=f"Landmark consistency per user, {period}",
         x_label="consistency percentile among users",
         y_label="log10 mean total landmark variance",
     )
-    anomalies = r.query(
-        "select captured_at, capture_deviation, is_anomaly, reason from marts.landmark_capture_anomalies",
-        "marts.landmark_capture_anomalies",
-    )
-    start = anomalies["captured_at"].min()
-    anomalies["day"] = (anomalies["captured_at"] - start).dt.total_seconds() / 86400
-    normal = anomalies[~anomalies["is_anomaly"]]
-    normal = normal.sample(min(len(normal), 2500), random_state=0)
-    flagged = anomalies[anomalies["is_anomaly"]]
+    captures = r.run("face/capture_deviations")
+    start = captures["captured_at"].min()
+    captures["day"] = (captures["captured_at"] - start).dt.total_seconds() / SECONDS_PER_DAY
+    normal = captures[~captures["is_anomaly"]]
+    normal = normal.sample(min(len(normal), NORMAL_CAPTURES_DRAWN), random_state=SAMPLE_SEED)
+    flagged = captures[captures["is_anomaly"]]
     scatter = xy_chart(
         [
             Series(
@@ -228,10 +204,10 @@ def landmark_quality(r: Reader) -> str:
         x_label=f"days since {pd.Timestamp(start).date()}",
         y_label="capture deviation",
     )
-    reasons = flagged.groupby("reason").size().sort_values(ascending=False)
+    reasons = r.run("face/capture_anomalies")
     bars = bar_chart(
-        list(reasons.index.astype(str)),
-        list(reasons.astype(float)),
+        list(reasons["reason"].astype(str)),
+        list(reasons["captures"].astype(float)),
         title="Anomalous captures by reason",
         value_label="captures",
         colors=[PALETTE[1]] * len(reasons),
@@ -239,40 +215,36 @@ def landmark_quality(r: Reader) -> str:
     return curve + scatter + bars
 
 
-def forecasts(r: Reader) -> str:
-    forecast = r.query(
-        "select product, forecast_date, sum(forecast_seconds) as forecast_seconds, "
-        "sum(lower_80) as lower_80, sum(upper_80) as upper_80 from marts.interaction_time_forecasts "
-        "group by product, forecast_date order by product, forecast_date",
-        "marts.interaction_time_forecasts",
-    )
-    actual = r.query(
-        "select product, cast(started_at as date) as day, sum(interaction_time_seconds) as seconds "
-        "from staging.stg_face__product_interactions group by product, day order by product, day",
-        "staging.stg_face__product_interactions",
-    )
-    first = pd.Timestamp(forecast["forecast_date"].min())
-    actual = actual[pd.to_datetime(actual["day"]) >= first - pd.Timedelta(days=56)]
-    origin = first - pd.Timedelta(days=1)
+def forecasts(r: AnalysisReader) -> str:
+    daily = r.run("face/daily_interaction_time")
+    actual = daily[daily["series"] == "actual"]
+    forecast = daily[daily["series"] == "forecast"]
+    origin = pd.Timestamp(forecast["activity_date"].min()) - pd.Timedelta(days=1)
 
     def days(values) -> list[float]:
         return list((pd.to_datetime(pd.Series(values)) - origin).dt.days.astype(float))
 
     series = []
-    for i, product in enumerate(sorted(set(actual["product"]) | set(forecast["product"]))):
+    for i, product in enumerate(sorted(set(daily["product"]))):
         color = PALETTE[i * 2 % len(PALETTE)]
         a = actual[actual["product"] == product]
         f = forecast[forecast["product"] == product]
-        series.append(Series(f"{product} actual", days(a["day"]), list(a["seconds"]), color=color))
+        series.append(
+            Series(f"{product} actual", days(a["activity_date"]), list(a["interaction_time_seconds"]), color=color)
+        )
         series.append(
             Series(
-                f"{product} forecast", days(f["forecast_date"]), list(f["forecast_seconds"]), color=color, dashed=True
+                f"{product} forecast",
+                days(f["activity_date"]),
+                list(f["interaction_time_seconds"]),
+                color=color,
+                dashed=True,
             )
         )
         series.append(
             Series(
                 f"{product} 80% band",
-                days(f["forecast_date"]),
+                days(f["activity_date"]),
                 list(f["lower_80"]),
                 kind="band",
                 y2=list(f["upper_80"]),
@@ -281,16 +253,11 @@ def forecasts(r: Reader) -> str:
         )
     chart = xy_chart(
         series,
-        title="Daily interaction time: last 8 weeks of actuals, then the forecast",
+        title="Daily interaction time: the recent actuals, then the forecast",
         x_label=f"days after the last actual day ({origin.date()})",
         y_label="seconds, all users",
     )
-    backtest = r.query(
-        "select model_name, avg(mae) as mae, avg(smape) as smape, avg(mase) as mase, "
-        "avg(interval_coverage_80) as interval_coverage_80 "
-        "from marts.interaction_time_forecast_backtest group by model_name order by mase",
-        "marts.interaction_time_forecast_backtest",
-    )
+    backtest = r.run("face/forecast_backtest")
     bars = bar_chart(
         list(backtest["model_name"]),
         list(backtest["mase"]),
@@ -300,13 +267,8 @@ def forecasts(r: Reader) -> str:
     return chart + bars + table(backtest)
 
 
-def experiments(r: Reader) -> str:
-    results = r.query(
-        "select experiment_id, metric, variant, users, control_users, control_mean, lift_abs, lift_rel, "
-        "ci_low, ci_high, p_value, cuped_lift_abs, cuped_ci_low, cuped_ci_high, srm_flag, decision "
-        "from marts.experiment_results order by experiment_id, metric, variant",
-        "marts.experiment_results",
-    )
+def experiments(r: AnalysisReader) -> str:
+    results = r.run("experiments/experiment_readouts")
     base = results["control_mean"].where(results["control_mean"].abs() > 0)
     labels = [
         f"{e} · {m} · {v}"
@@ -330,26 +292,8 @@ def experiments(r: Reader) -> str:
         title="The same lifts with CUPED (pre-period adjusted)",
         value_label="CUPED lift relative to the control mean",
     )
-    return (
-        chart
-        + cuped
-        + table(
-            results[
-                [
-                    "experiment_id",
-                    "metric",
-                    "variant",
-                    "users",
-                    "control_users",
-                    "lift_rel",
-                    "p_value",
-                    "srm_flag",
-                    "decision",
-                ]
-            ],
-            40,
-        )
-    )
+    shown = ["experiment_id", "metric", "variant", "users", "control_users", "lift_rel", "p_value", "srm_flag"]
+    return chart + cuped + table(results[[*shown, "decision"]], LONG_TABLE_ROWS)
 
 
 def precision_recall(labels: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -362,12 +306,8 @@ def precision_recall(labels: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray
     return precision, recall
 
 
-def moderation(r: Reader) -> str:
-    test = r.query(
-        "select claim_probability, claim_status, predicted_claim_status from marts.claim_predictions "
-        "where dataset_type = 'test' and claim_status is not null",
-        "marts.claim_predictions",
-    )
+def moderation(r: AnalysisReader) -> str:
+    test = r.run("moderation/claims_test_scores")
     title = "Claims classifier precision-recall on the test split"
     if test.empty:
         chart = empty_chart(title, "no labelled videos in the test split")
@@ -375,13 +315,13 @@ def moderation(r: Reader) -> str:
         precision, recall = precision_recall(
             (test["claim_status"] == "claim").to_numpy(), test["claim_probability"].to_numpy()
         )
-        step = max(1, len(precision) // 600)
+        step = max(1, len(precision) // CURVE_POINTS)
         chart = xy_chart(
             [
                 Series(
                     "claims classifier, test",
-                    [0.0] + list(recall[::step]) + [recall[-1]],
-                    [1.0] + list(precision[::step]) + [precision[-1]],
+                    [0.0, *recall[::step], recall[-1]],
+                    [1.0, *precision[::step], precision[-1]],
                     color=PALETTE[0],
                 )
             ],
@@ -389,11 +329,7 @@ def moderation(r: Reader) -> str:
             x_label="recall",
             y_label="precision",
         )
-    queue = r.query(
-        "select predicted_claim_status, count(*) as videos from marts.claim_predictions "
-        "group by predicted_claim_status order by videos desc",
-        "marts.claim_predictions",
-    )
+    queue = r.run("moderation/review_queue_size")
     bars = bar_chart(
         list(queue["predicted_claim_status"].astype(str)),
         list(queue["videos"].astype(float)),
@@ -402,17 +338,7 @@ def moderation(r: Reader) -> str:
     )
     html = chart + bars
     try:
-        html += table(
-            with_verdicts(
-                r.query(
-                    "select model_name, dataset_type, metric, value, baseline_name, baseline_value, beats_baseline "
-                    "from marts.ml_model_metrics where domain = 'moderation' and dataset_type = 'test' "
-                    "order by model_name, metric",
-                    "marts.ml_model_metrics",
-                )
-            ),
-            30,
-        )
+        html += table(with_verdicts(r.run("moderation/claims_classifier_quality")), LONG_TABLE_ROWS)
     except MissingMartError as missing:
         html += missing_note(str(missing))
     return html
@@ -426,13 +352,8 @@ def improvement_over_baseline(value: float, baseline: float, direction: str) -> 
     return gain / scale if scale > 0 else 0.0
 
 
-def model_baselines(r: Reader) -> str:
-    headline = r.query(
-        "select domain, model_name, headline_metric, value, baseline_name, baseline_value, metric_direction, "
-        "beats_baseline, metrics_beating_baseline, metrics_compared from marts.ml_model_headline_metrics "
-        "where dataset_type = 'test' order by domain, model_name",
-        "marts.ml_model_headline_metrics",
-    )
+def model_baselines(r: AnalysisReader) -> str:
+    headline = r.run("ml/model_baselines")
     compared = headline[headline["beats_baseline"].notna()]
     lost = [not bool(beats) for beats in compared["beats_baseline"]]
     chart = bar_chart(
@@ -441,7 +362,7 @@ def model_baselines(r: Reader) -> str:
             improvement_over_baseline(v, b, d)
             for v, b, d in zip(compared["value"], compared["baseline_value"], compared["metric_direction"], strict=True)
         ],
-        colors=[PALETTE[1] if did_lose else PALETTE[2] for did_lose in lost],
+        colors=[LOST_COLOR if did_lose else WON_COLOR for did_lose in lost],
         notes=[
             f"{metric}: {baseline_verdict(beats, name)}"
             for metric, beats, name in zip(
@@ -452,7 +373,7 @@ def model_baselines(r: Reader) -> str:
         value_label="improvement over the baseline, share of the larger value (below 0: did not beat it)",
     )
     shown = with_verdicts(headline.drop(columns="metric_direction"))
-    return chart + table(shown, 40)
+    return chart + table(shown, LONG_TABLE_ROWS)
 
 
 SECTIONS = [
@@ -460,56 +381,56 @@ SECTIONS = [
         "genre-health",
         "Genre health",
         "Which genres are losing their fans' watch time?",
-        ["genre_fan_watch_time_monthly", "genre_watch_time_drops"],
+        ["feed/genre_watch_time_trend", "feed/genre_drops"],
         genre_health,
     ),
     Section(
         "contributors",
         "Who drove the drops",
         "Which fans account for each top drop?",
-        ["genre_decline_contributors"],
+        ["feed/genre_drop_drivers"],
         top_contributors,
     ),
     Section(
         "related-videos",
         "Related videos and recommendations",
         "Which videos are watched together; what do users get recommended?",
-        ["video_top_coview_match", "user_video_recommendations", "recommendation_offline_eval"],
+        ["feed/video_top_matches", "feed/recommendation_mix", "feed/recommendation_quality"],
         related_videos,
     ),
     Section(
         "face-tracking",
         "Face tracking quality",
         "How consistent are landmarks; which captures look like sensor errors?",
-        ["user_landmark_consistency", "landmark_capture_anomalies"],
+        ["face/landmark_consistency_by_user", "face/capture_deviations", "face/capture_anomalies"],
         landmark_quality,
     ),
     Section(
         "forecasts",
         "Interaction-time forecasts",
         "How long will users interact with FaceID and Animoji, and how good were past forecasts?",
-        ["interaction_time_forecasts", "interaction_time_forecast_backtest"],
+        ["face/daily_interaction_time", "face/forecast_backtest"],
         forecasts,
     ),
     Section(
         "experiments",
         "Experiment readouts",
         "Which variants moved their metric, and can we trust the split?",
-        ["experiment_results"],
+        ["experiments/experiment_readouts"],
         experiments,
     ),
     Section(
         "moderation",
         "Moderation queue",
         "How well does the classifier separate claims from opinions?",
-        ["claim_predictions", "ml_model_metrics"],
+        ["moderation/claims_test_scores", "moderation/review_queue_size", "moderation/claims_classifier_quality"],
         moderation,
     ),
     Section(
         "model-baselines",
         "Models against their baselines",
         "Did each model beat its baseline on the held-out test split?",
-        ["ml_model_headline_metrics"],
+        ["ml/model_baselines"],
         model_baselines,
     ),
 ]
@@ -526,16 +447,16 @@ body { font-family: sans-serif; margin: 24px auto; max-width: 900px; color: #222
 h1 { margin-bottom: 4px; } .meta { color: #666; font-size: 13px; }
 section { border-top: 1px solid #ddd; margin-top: 28px; padding-top: 8px; }
 .question { color: #555; font-style: italic; } svg.chart { display: block; margin: 12px 0; background: #fff; }
-table.data { border-collapse: collapse; font-size: 12px; margin: 8px 0; display: block; overflow-x: auto; max-width: 100%; }
+table.data { border-collapse: collapse; font-size: 12px; margin: 8px 0; display: block; overflow-x: auto;
+  max-width: 100%; }
 table.data th, table.data td { border-bottom: 1px solid #eee; padding: 3px 8px; text-align: right; }
 .missing { background: #fff4e5; border-left: 4px solid #ff9800; padding: 8px; }
 nav a { margin-right: 12px; font-size: 13px; }
 """
 
 
-def render(con: duckdb.DuckDBPyConnection, source: str) -> tuple[str, dict[str, str]]:
+def render(reader: AnalysisReader, source: str) -> tuple[str, dict[str, str]]:
     """The page, and each section's status (ok or missing: <marts>)."""
-    reader = Reader(con)
     body, status = [], {}
     for section in SECTIONS:
         try:
@@ -544,11 +465,11 @@ def render(con: duckdb.DuckDBPyConnection, source: str) -> tuple[str, dict[str, 
         except MissingMartError as missing:
             content = missing_note(str(missing))
             status[section.key] = f"missing: {missing}"
-        marts = ", ".join(f"<code>{m}</code>" for m in section.marts)
+        analyses = ", ".join(f"<code>{key}</code>" for key in section.analyses)
         body.append(
             f'<section id="{section.key}" data-status="{escape(status[section.key])}">'
             f'<h2>{escape(section.title)}</h2><p class="question">{escape(section.question)}</p>'
-            f'<p class="meta">Reads {marts}.</p>{content}</section>'
+            f'<p class="meta">Reads the analyses {analyses}.</p>{content}</section>'
         )
     nav = "".join(f'<a href="#{s.key}">{escape(s.title)}</a>' for s in SECTIONS)
     generated = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
@@ -561,19 +482,15 @@ def render(con: duckdb.DuckDBPyConnection, source: str) -> tuple[str, dict[str, 
     return html, status
 
 
-def render_report(out_dir: Path, warehouse_db: Path | None = None) -> int:
-    """`make report`: write out_dir/index.html from the published warehouse."""
-    from engagement_analytics.tooling.warehouse import resolve_paths
-
-    db = Path(warehouse_db or resolve_paths().warehouse_db)
-    if not db.exists():
-        print(f"{db} does not exist: run `make build` first", file=sys.stderr)
-        return 2
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        html, status = render(con, str(db))
-    finally:
-        con.close()
+def render_report(out_dir: Path, paths: BuildPaths | None = None) -> int:
+    """`make report`: write out_dir/index.html from the published warehouse (``paths``, default:
+    WAREHOUSE_DB and the other documented settings)."""
+    paths = paths or resolve_paths()
+    if not paths.warehouse_db.exists():
+        print(f"{paths.warehouse_db} does not exist: run `make build` first", file=sys.stderr)
+        return NO_WAREHOUSE
+    with published_analyses(paths, "report") as reader:
+        html, status = render(reader, str(paths.warehouse_db))
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "index.html").write_text(html, encoding="utf-8")
     for key, state in status.items():
