@@ -1,4 +1,4 @@
-"""Landmark consistency and capture anomalies (issue 4, parts 1 and 2), checked against pandas
+"""Landmark consistency and capture anomalies, checked against pandas
 computations straight from the raw Parquet file and against the generator's planted anomalies."""
 
 from __future__ import annotations

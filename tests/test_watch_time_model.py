@@ -1,4 +1,4 @@
-"""Watch-time regression (issue 6, part 4): the helpers on hand-made data, and the built
+"""Watch-time regression: the helpers on hand-made data, and the built
 warehouse against independent pandas/scikit-learn computations and the generator's truth."""
 
 from __future__ import annotations

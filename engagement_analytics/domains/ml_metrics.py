@@ -15,6 +15,8 @@ METRIC_DTYPES = {
     "baseline_name": "str",
     "baseline_value": "float64",
 }
+# The ROC AUC of a random ranking: the baseline every ROC AUC is read against.
+CHANCE_ROC_AUC = 0.5
 
 
 def metric_row(

@@ -24,6 +24,12 @@ EXPERIMENT_COLUMNS = ["experiment_id", "surface", "control_variant"]
 NAN = float("nan")
 # Planned share left to no arm below this is rounding, not a missing arm.
 SHARE_EPSILON = 1e-9
+# A sample variance (and so a t-test or a CUPED slope) needs at least this many values.
+MIN_VALUES_FOR_VARIANCE = 2
+# The sample-ratio chi-square compares at least this many groups.
+MIN_GROUPS_FOR_SRM = 2
+# A sample size within this of a whole number is that number (floating-point noise, not one more user).
+WHOLE_USERS_TOLERANCE = 1e-9
 # The comparison frame, one row per experiment, metric and treatment arm, with its column types
 # (an empty frame keeps them, so the marts' contracts hold on empty input).
 COMPARISON_DTYPES: dict[str, str] = {
@@ -90,7 +96,7 @@ def welch_test(treatment: np.ndarray, control: np.ndarray, confidence: float = 0
     mean_t = float(treatment.mean()) if n_t else NAN
     mean_c = float(control.mean()) if n_c else NAN
     diff = mean_t - mean_c
-    if n_t < 2 or n_c < 2:
+    if n_t < MIN_VALUES_FOR_VARIANCE or n_c < MIN_VALUES_FOR_VARIANCE:
         return WelchResult(n_t, n_c, mean_t, mean_c, diff, NAN, NAN, NAN, NAN, NAN)
     var_t, var_c = float(treatment.var(ddof=1)), float(control.var(ddof=1))
     se2 = var_t / n_t + var_c / n_c
@@ -117,7 +123,7 @@ def cuped_theta(values: np.ndarray, pre_values: np.ndarray) -> float:
     variance (the adjustment then changes nothing)."""
     y = np.asarray(values, dtype=float)
     x = np.asarray(pre_values, dtype=float)
-    if len(x) < 2:
+    if len(x) < MIN_VALUES_FOR_VARIANCE:
         return 0.0
     var_x = float(np.var(x, ddof=1))
     if not var_x > 0:
@@ -157,7 +163,7 @@ def srm_p_value(counts: dict[str, int], shares: dict[str, float]) -> float:
         observed.append(0.0)
         planned.append(uncovered)
     total = sum(observed)
-    if len(observed) < 2 or total == 0:
+    if len(observed) < MIN_GROUPS_FOR_SRM or total == 0:
         return NAN
     expected = np.array(planned) / sum(planned) * total
     return float(stats.chisquare(np.array(observed), f_exp=expected).pvalue)
@@ -199,11 +205,11 @@ def users_needed(
         * (var_treatment / treatment_fraction + var_control / (1 - treatment_fraction))
         / effect**2
     )
-    return float(math.ceil(total - 1e-9))
+    return float(math.ceil(total - WHOLE_USERS_TOLERANCE))
 
 
 def _variance(values: np.ndarray) -> float:
-    return float(np.var(values, ddof=1)) if len(values) >= 2 else NAN
+    return float(np.var(values, ddof=1)) if len(values) >= MIN_VALUES_FOR_VARIANCE else NAN
 
 
 def compare_metric(

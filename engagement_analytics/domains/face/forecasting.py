@@ -35,6 +35,12 @@ MOVING_AVERAGE = "moving_average_28d"
 FALLBACK_NAME = "moving_average_fallback_short_history"
 MOVING_AVERAGE_DAYS = 28
 SEASON_DAYS = 7
+# Day of week (Monday = 0) of 1970-01-01, a Thursday.
+EPOCH_WEEKDAY = 3
+# Weekday factors are floored here, so deseasonalising never divides by zero.
+WEEKDAY_FACTOR_FLOOR = 1e-6
+# A weighted least-squares system with a determinant at or below this has no trend (slope 0).
+SINGULAR_DETERMINANT = 1e-9
 # 10% and 90% quantiles: an 80% interval.
 INTERVAL_QUANTILES = (0.1, 0.9)
 # Quantiles of value / fitted mean: the 80% interval and the median (the point forecast).
@@ -142,7 +148,7 @@ def panel_from_sessions(sessions: duckdb.DuckDBPyRelation) -> Panel:
 def weekday_of(first_date: np.datetime64, n_days: int, offset: int = 0) -> np.ndarray:
     """Day of week (Monday = 0) of ``n_days`` consecutive days starting ``offset`` days after first_date."""
     days = (np.datetime64(first_date, "D") - np.datetime64("1970-01-01", "D")).astype(np.int64) + offset
-    return (days + np.arange(n_days) + 3) % 7  # 1970-01-01 was a Thursday
+    return (days + np.arange(n_days) + EPOCH_WEEKDAY) % SEASON_DAYS
 
 
 def history_days(history: np.ndarray) -> np.ndarray:
@@ -212,7 +218,7 @@ def weekday_factors(window: np.ndarray, weekdays: np.ndarray, groups: np.ndarray
     has_own &= own_mean[:, 0] > 0
     own = np.where(has_own[:, None], own / np.where(own_mean > 0, own_mean, 1.0), pooled)
     factors = shrinkage * pooled + (1 - shrinkage) * own
-    return np.maximum(factors, 1e-6)
+    return np.maximum(factors, WEEKDAY_FACTOR_FLOOR)
 
 
 @dataclass(frozen=True)
@@ -238,7 +244,9 @@ def fit_seasonal_trend(history: np.ndarray, first_weekday: int, groups: np.ndarr
     s_w, s_t, s_tt = w.sum(axis=1), w @ t, w @ (t * t)
     s_z, s_tz = (w * z).sum(axis=1), (w * z) @ t
     det = s_w * s_tt - s_t * s_t
-    slope = np.where(det > 1e-9, (s_w * s_tz - s_t * s_z) / np.where(det > 1e-9, det, 1), 0.0)
+    slope = np.where(
+        det > SINGULAR_DETERMINANT, (s_w * s_tz - s_t * s_z) / np.where(det > SINGULAR_DETERMINANT, det, 1), 0.0
+    )
     level = np.where(s_w > 0, (s_z - slope * s_t) / np.where(s_w > 0, s_w, 1), 0.0)
     fitted = level[:, None] + slope[:, None] * t[None, :]
     ratios = np.where(valid & (fitted > 0), deseasonalised / np.where(fitted > 0, fitted, 1), np.nan)
@@ -276,7 +284,7 @@ def seasonal_damped_trend(
     season = fit.factors[:, target_weekdays]
     deseasonalised = fit.level[:, None] + fit.slope[:, None] * damped_steps(horizon, params.trend_damping)[None, :]
     mean = np.maximum(deseasonalised * season, 0.0)
-    lower, forecast, upper = (mean * fit.ratio_quantiles[:, [j]] for j in range(3))
+    lower, forecast, upper = (mean * fit.ratio_quantiles[:, [j]] for j in range(len(RATIO_QUANTILES)))
     return forecast, lower, upper
 
 

@@ -35,6 +35,20 @@ EXPRESSION_NOUNS: dict[str, str] = {
 STRENGTH_COLUMNS: tuple[str, ...] = ("mean_strength", "strength_stddev")
 # An expression is distinctive for a segment when its share is this many times the population's.
 DISTINCTIVE_LIFT = 1.5
+# A segment's top expression is "frequent" from this share of its expressions, "occasional" below
+# the second share; a second distinctive expression is named from the third.
+FREQUENT_SHARE = 0.4
+OCCASIONAL_SHARE = 0.2
+SECOND_EXPRESSION_SHARE = 0.15
+# Mean strength this far above (below) the population's is "strong" ("subtle").
+STRENGTH_DELTA = 0.1
+# Population shares are floored here, so an expression nobody shows gives a finite lift.
+SHARE_FLOOR = 1e-9
+# Segments only exist from two on; k-means restarts per k; rows the silhouette that picks k is
+# computed on (a seeded sample; 5,000 rows take 100 MB of float32 distances).
+MIN_SEGMENTS = 2
+KMEANS_RESTARTS = 10
+SILHOUETTE_SAMPLE_ROWS = 5_000
 # The frame behind user_expression_segments, with its dtypes (also when there is no profile).
 SEGMENT_DTYPES: dict[str, str] = {
     "user_id": "int64",
@@ -123,7 +137,7 @@ def single_segment(n: int) -> Clustering:
 
 
 def cluster_profiles(
-    scaled: np.ndarray, k_min: int, k_max: int, seed: int, silhouette_sample: int = 5_000
+    scaled: np.ndarray, k_min: int, k_max: int, seed: int, silhouette_sample: int = SILHOUETTE_SAMPLE_ROWS
 ) -> Clustering:
     """k-means for each k in k_min..k_max (seeded); keeps the k with the best mean silhouette.
 
@@ -134,12 +148,12 @@ def cluster_profiles(
     shared by every k (float32, so 5,000 rows take 100 MB); the per-row silhouettes returned
     are exact for the chosen clustering.
     """
-    if k_min < 2 or k_min > k_max:
+    if k_min < MIN_SEGMENTS or k_min > k_max:
         raise ValueError(f"k range {k_min}..{k_max} is empty or below 2")
     n = len(scaled)
     k_max = min(k_max, n - 1)
     k_min = min(k_min, k_max)
-    if k_max < 2:
+    if k_max < MIN_SEGMENTS:
         return single_segment(n)
     # One thread for BLAS and OpenMP: on a shared 2-core machine their spinning threads make
     # these small products and fits several times slower.
@@ -153,8 +167,8 @@ def cluster_profiles(
         fits: dict[int, np.ndarray] = {}
         distinct = len(np.unique(scaled, axis=0))
         for k in range(k_min, min(k_max, distinct) + 1):
-            labels = KMeans(n_clusters=k, n_init=10, random_state=seed).fit_predict(scaled)
-            if len(np.unique(labels[sample])) < 2:
+            labels = KMeans(n_clusters=k, n_init=KMEANS_RESTARTS, random_state=seed).fit_predict(scaled)
+            if len(np.unique(labels[sample])) < MIN_SEGMENTS:
                 continue
             fits[k] = labels
             scores[k] = float(silhouettes_from_distances(distances, labels[sample]).mean())
@@ -181,16 +195,16 @@ def segment_label(
     and share >= 15%) is added with "and". Ties go to the type that sorts first.
     """
     shares = centre_shares.sort_index()
-    lift = shares / population_shares.reindex(shares.index).clip(lower=1e-9)
+    lift = shares / population_shares.reindex(shares.index).clip(lower=SHARE_FLOOR)
     distinctive = shares[lift >= DISTINCTIVE_LIFT].sort_values(ascending=False, kind="stable")
     ranked = distinctive if len(distinctive) else lift.sort_values(ascending=False, kind="stable")
     top = ranked.index[0]
     top_share = shares[top]
-    frequency = "frequent" if top_share >= 0.4 else "occasional" if top_share < 0.2 else ""
+    frequency = "frequent" if top_share >= FREQUENT_SHARE else "occasional" if top_share < OCCASIONAL_SHARE else ""
     delta = centre_strength - population_strength
-    strength = "strong" if delta >= 0.1 else "subtle" if delta <= -0.1 else "moderate"
+    strength = "strong" if delta >= STRENGTH_DELTA else "subtle" if delta <= -STRENGTH_DELTA else "moderate"
     nouns = expression_noun(top)
-    if len(distinctive) > 1 and distinctive.index[1] != top and distinctive.iloc[1] >= 0.15:
+    if len(distinctive) > 1 and distinctive.index[1] != top and distinctive.iloc[1] >= SECOND_EXPRESSION_SHARE:
         nouns = f"{nouns} and {expression_noun(distinctive.index[1])}"
     return " ".join(part for part in (frequency, strength, nouns) if part)
 
@@ -220,7 +234,12 @@ def empty_segments() -> pd.DataFrame:
 
 
 def segment_users(
-    profiles: pd.DataFrame, type_shares: pd.DataFrame, k_min: int, k_max: int, seed: int, silhouette_sample: int = 5_000
+    profiles: pd.DataFrame,
+    type_shares: pd.DataFrame,
+    k_min: int,
+    k_max: int,
+    seed: int,
+    silhouette_sample: int = SILHOUETTE_SAMPLE_ROWS,
 ) -> pd.DataFrame:
     """Segment, label and silhouette per profiled user: the frame behind `user_expression_segments`.
 

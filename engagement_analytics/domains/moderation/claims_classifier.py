@@ -30,15 +30,22 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
-from engagement_analytics.domains.ml_metrics import has_both_classes, metric_frame, metric_row
+from engagement_analytics.domains.ml_metrics import CHANCE_ROC_AUC, has_both_classes, metric_frame, metric_row
 from engagement_analytics.domains.moderation.features import ban_indicators, engagement_rates, log_counts
 from engagement_analytics.domains.moderation.splits import seeded_split
 
 CANDIDATES = ["engagement", "text", "both"]  # also the tie-break order: simpler first
 CALIBRATION_FOLDS = 3  # Platt scaling has two parameters; three folds keep a fit under 10 s of CPU at SF1
 MODEL_PREFIX = "claims_classifier_"
+# Text features: TF-IDF of words and word pairs seen in at least two transcriptions.
+TFIDF_NGRAM_RANGE = (1, 2)
+TFIDF_MIN_DOCUMENTS = 2
+# Iterations the logistic regression may take to converge (standardised features need few).
+LOGISTIC_MAX_ITERATIONS = 2000
 # Fallback when no candidate can be fitted: every video gets the training claim share.
 CLASS_PRIOR_MODEL = MODEL_PREFIX + "class_prior"
+# The majority-class baseline predicts a claim for every video when claims are at least this share of train.
+MAJORITY_SHARE = 0.5
 PREDICTION_DTYPES = {
     "video_id": "int64",
     "dataset_type": "str",
@@ -95,13 +102,19 @@ def candidate_pipeline(candidate: str, numeric_columns: list[str], seed: int, l2
     if candidate in ("engagement", "both"):
         parts.append(("engagement", StandardScaler(), numeric_columns))
     if candidate in ("text", "both"):
-        parts.append(("text", TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True), "transcription_text"))
+        parts.append(
+            (
+                "text",
+                TfidfVectorizer(ngram_range=TFIDF_NGRAM_RANGE, min_df=TFIDF_MIN_DOCUMENTS, sublinear_tf=True),
+                "transcription_text",
+            )
+        )
     if not parts:
         raise ValueError(f"unknown candidate {candidate!r}; expected one of {CANDIDATES}")
     return Pipeline(
         [
             ("features", ColumnTransformer(parts)),
-            ("logistic", LogisticRegression(C=l2_c, max_iter=2000, random_state=seed)),
+            ("logistic", LogisticRegression(C=l2_c, max_iter=LOGISTIC_MAX_ITERATIONS, random_state=seed)),
         ]
     )
 
@@ -136,7 +149,7 @@ def classification_metrics(
     if len(y) == 0:
         return [metric_row(model_name, dataset_type, "rows", 0)]
     predicted = (probability >= threshold).astype(int)
-    majority = np.full(len(y), int(train_prior >= 0.5))
+    majority = np.full(len(y), int(train_prior >= MAJORITY_SHARE))
     prior = np.full(len(y), train_prior)
     return [
         metric_row(
@@ -172,7 +185,7 @@ def classification_metrics(
             accuracy_score(y, majority),
         ),
         *(
-            [metric_row(model_name, dataset_type, "roc_auc", roc_auc_score(y, probability), "chance", 0.5)]
+            [metric_row(model_name, dataset_type, "roc_auc", roc_auc_score(y, probability), "chance", CHANCE_ROC_AUC)]
             if has_both_classes(y)
             else []
         ),

@@ -37,7 +37,8 @@ TEST_DTYPES = {
     "n_b": "int64",
     "effect_size_measure": "str",
     "skipped_reason": "str",
-    **dict.fromkeys(TEST_COLUMNS[5:16], "float64"),
+    # Every statistic, mean_a to effect_size, is a double.
+    **dict.fromkeys(TEST_COLUMNS[TEST_COLUMNS.index("mean_a") : TEST_COLUMNS.index("effect_size") + 1], "float64"),
 }
 # Why a test has no statistics: Welch needs two videos per group and some spread within a group;
 # Mann-Whitney needs a video in each group.
@@ -45,6 +46,8 @@ SKIPPED_FEW_VIDEOS = "fewer_than_two_videos_in_a_group"
 SKIPPED_NO_SPREAD = "no_variance_in_both_groups"
 SKIPPED_EMPTY_GROUP = "empty_group"
 WELCH_MEASURE, MANN_WHITNEY_MEASURE = "hedges_g", "rank_biserial_correlation"
+# Welch's t-test needs a sample variance in each group, so at least this many videos per group.
+MIN_VIDEOS_FOR_WELCH = 2
 
 
 def welch_t_test(a: np.ndarray, b: np.ndarray, confidence: float = 0.95) -> dict:
@@ -55,7 +58,7 @@ def welch_t_test(a: np.ndarray, b: np.ndarray, confidence: float = 0.95) -> dict
     a = np.asarray(a, dtype="float64")
     b = np.asarray(b, dtype="float64")
     n_a, n_b = len(a), len(b)
-    if n_a < 2 or n_b < 2:
+    if n_a < MIN_VIDEOS_FOR_WELCH or n_b < MIN_VIDEOS_FOR_WELCH:
         raise ValueError("Welch's t-test needs at least two observations per group")
     var_a, var_b = a.var(ddof=1), b.var(ddof=1)
     se_a, se_b = var_a / n_a, var_b / n_b
@@ -134,7 +137,7 @@ def compare_groups(
         "median_b": _median(b),
         "mean_difference": _mean(a) - _mean(b),
     }
-    if len(a) < 2 or len(b) < 2:
+    if len(a) < MIN_VIDEOS_FOR_WELCH or len(b) < MIN_VIDEOS_FOR_WELCH:
         welch = _skipped(SKIPPED_FEW_VIDEOS, WELCH_MEASURE)
     elif a.var(ddof=1) + b.var(ddof=1) == 0:
         welch = _skipped(SKIPPED_NO_SPREAD, WELCH_MEASURE)

@@ -11,6 +11,9 @@ from __future__ import annotations
 import numpy as np
 from sklearn.model_selection import train_test_split
 
+# A held-out part needs at least one row beside one kept row.
+MIN_ROWS_TO_SPLIT = 2
+
 
 def seeded_split(
     positions: np.ndarray, held_out_share: float, seed: int, labels: np.ndarray | None = None
@@ -18,7 +21,7 @@ def seeded_split(
     """(kept, held_out) positions: stratified on ``labels`` when possible, else unstratified, else
     (under two rows) everything kept. Same seed and rows, same split."""
     positions = np.asarray(positions)
-    if len(positions) < 2:
+    if len(positions) < MIN_ROWS_TO_SPLIT:
         return positions, positions[:0]
     if labels is not None:
         try:

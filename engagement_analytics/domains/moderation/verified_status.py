@@ -28,7 +28,8 @@ from sklearn.metrics import (
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from engagement_analytics.domains.ml_metrics import has_both_classes, metric_frame, metric_row
+from engagement_analytics.domains.ml_metrics import CHANCE_ROC_AUC, has_both_classes, metric_frame, metric_row
+from engagement_analytics.domains.moderation.claims_classifier import LOGISTIC_MAX_ITERATIONS
 from engagement_analytics.domains.moderation.features import (
     ban_indicators,
     engagement_rates,
@@ -104,7 +105,7 @@ def _evaluate(
     everyone = np.ones(len(y), dtype=bool)
     ranking = (
         [
-            metric_row(MODEL_NAME, dataset_type, "roc_auc", roc_auc_score(y, probability), "chance", 0.5),
+            metric_row(MODEL_NAME, dataset_type, "roc_auc", roc_auc_score(y, probability), "chance", CHANCE_ROC_AUC),
             metric_row(
                 MODEL_NAME,
                 dataset_type,
@@ -187,7 +188,9 @@ def fit_verified_status_model(
         return VerifiedStatusResult(
             pd.DataFrame(columns=list(COEFFICIENT_DTYPES)).astype(COEFFICIENT_DTYPES), metric_frame(rows)
         )
-    pipeline = make_pipeline(StandardScaler(), LogisticRegression(C=l2_c, max_iter=2000, random_state=seed))
+    pipeline = make_pipeline(
+        StandardScaler(), LogisticRegression(C=l2_c, max_iter=LOGISTIC_MAX_ITERATIONS, random_state=seed)
+    )
     pipeline.fit(design[train], y[train])
     logistic = pipeline[-1]
     vif = variance_inflation_factors(design[train])

@@ -58,11 +58,13 @@ MISSING_SHARE = 0.015
 VERIFIED_PROBABILITY = {"claim": 0.03, "opinion": 0.095}
 VERIFIED_CLAIM_VIEW_FACTOR = 0.5
 OPINION_MAX_VIEWS = 10_000
+# Share of videos labelled claim (the published dataset is about half and half).
+CLAIM_SHARE = 0.5
 
 
 def write_claims(rng: np.random.Generator, scale: float, path: Path) -> dict:
     n = scaled(SF1_CLAIMS, scale, 2_000)
-    is_claim = rng.random(n) < 0.5
+    is_claim = rng.random(n) < CLAIM_SHARE
     verified = rng.random(n) < np.where(is_claim, VERIFIED_PROBABILITY["claim"], VERIFIED_PROBABILITY["opinion"])
     ban = np.where(is_claim, rng.choice(3, n, p=[0.65, 0.20, 0.15]), rng.choice(3, n, p=[0.90, 0.07, 0.03]))
     views = np.where(is_claim, rng.integers(5_000, 1_000_000, n), rng.integers(20, OPINION_MAX_VIEWS, n))

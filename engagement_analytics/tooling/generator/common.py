@@ -63,7 +63,7 @@ class Window:
 
 DEFAULT_WINDOW = Window(WINDOW_START, 12)
 
-# Scale factor 1: the sizes named in the foundation issue.
+# Scale factor 1 (SF1): the sizes the README documents for the generated data.
 SF1_FEED_USERS = 50_000
 SF1_VIDEOS = 20_000
 SF1_INTERACTIONS = 1_000_000

@@ -38,6 +38,8 @@ PROFILES = {
 ANOMALY_KINDS = ["deviation", "missing_landmarks", "duplicate_capture", "out_of_range"]
 ANOMALY_SHARE = 0.02
 WEEKEND_FACTOR = 1.35
+# date.weekday() of Saturday: days from here on are the weekend.
+SATURDAY = 5
 # Weekly growth of interaction time per product: Animoji grows, FaceID slowly declines.
 WEEKLY_TREND = {"FaceID": -0.004, "Animoji": 0.008}
 
@@ -187,7 +189,7 @@ def generate_face(
     # Product interactions: sessions per day with weekly seasonality and a per-product trend.
     day = np.arange(period.days)
     weekday = (day + period.start.weekday()) % 7
-    season = np.where(weekday >= 5, WEEKEND_FACTOR, 1.0)
+    season = np.where(weekday >= SATURDAY, WEEKEND_FACTOR, 1.0)
     session_frames = []
     for u in range(n_users):
         expression_profile = PROFILES[profile_names[profile_of_user[u]]]

@@ -38,12 +38,16 @@ INTERACTION_TYPE_FACTOR = np.array([1.0, 1.3, 1.5, 1.4])
 GENRE_MATCH_FACTOR = 1.6
 PREFERRED_GENRE_PROBABILITY = 0.65
 FRESH_DAYS = 7
+# Share of videos uploaded in the last FRESH_DAYS of the window (cold-start videos).
+FRESH_UPLOAD_SHARE = 0.03
 SERIES_FOLLOW_PROBABILITY = 0.7
 # Each planted genre's fan watch-time drop against the previous month, as a share of that month,
 # largest first; every planted drop is also at least DROP_MARGIN times the next smaller drop (the
 # smallest: times the largest natural drop of any other genre).
 DROP_FRACTIONS = (0.45, 0.35, 0.25)
 DROP_MARGIN = 1.25
+# The planted drops go to genres drawn from this many genres with the most fans.
+DROP_GENRE_CANDIDATES = 5
 MAX_WATCH_SECONDS = 3600.0
 
 
@@ -105,7 +109,7 @@ def generate_feed(
     # Videos: genre, upload date, heavy-tailed popularity; fresh uploads get little exposure.
     video_genre = rng.choice(len(GENRES), size=n_videos, p=GENRE_WEIGHTS / GENRE_WEIGHTS.sum())
     upload_seconds = rng.integers(-180 * SECONDS_PER_DAY, window_seconds - 30 * SECONDS_PER_DAY, size=n_videos)
-    fresh = rng.random(n_videos) < 0.03
+    fresh = rng.random(n_videos) < FRESH_UPLOAD_SHARE
     upload_seconds[fresh] = rng.integers(
         window_seconds - FRESH_DAYS * SECONDS_PER_DAY, window_seconds - SECONDS_PER_DAY, size=int(fresh.sum())
     )
@@ -185,8 +189,8 @@ def generate_feed(
     in_last_month = click >= last_month_start
     in_prev_month = (click >= prev_month_start) & (click < last_month_start)
     genre_sizes = np.bincount(user_genre, minlength=len(GENRES))
-    largest = np.argsort(-genre_sizes)[:5]
-    drop_genres = [int(g) for g in rng.choice(largest, size=3, replace=False)]
+    largest = np.argsort(-genre_sizes)[:DROP_GENRE_CANDIDATES]
+    drop_genres = [int(g) for g in rng.choice(largest, size=len(DROP_FRACTIONS), replace=False)]
     keep = np.ones(len(click), dtype=bool)
     drop_drivers: dict[str, list[int]] = {}
     removed_seconds: dict[str, float] = {}
@@ -263,7 +267,7 @@ def generate_feed(
         type_index[order],
         watch[order],
     )
-    shares = np.where(type_index == 3, 1 + rng.poisson(0.6, len(click)), 0)
+    shares = np.where(type_index == INTERACTION_TYPES.index("share"), 1 + rng.poisson(0.6, len(click)), 0)
 
     interactions = pd.DataFrame(
         {

@@ -16,6 +16,14 @@ import numpy as np
 
 # Ids moved "high" land above 2**53, where float64 can no longer hold every integer.
 HIGH_ID_OFFSET = 2**53
+# A control and at least one treatment; planned shares must sum to 1 within SHARE_TOLERANCE.
+MIN_ARMS = 2
+SHARE_TOLERANCE = 1e-9
+# The planted genre drop compares two months; a face needs this many landmarks to plant anomalies;
+# cold-start users leave at least a tenth of feed users active.
+MIN_MONTHS = 2
+MIN_LANDMARKS = 20
+MAX_COLD_START_SHARE = 0.9
 
 
 @dataclass(frozen=True)
@@ -71,9 +79,9 @@ class ExperimentDesign:
 
     def __post_init__(self) -> None:
         names = [arm.name for arm in self.arms]
-        if len(self.arms) < 2 or len(set(names)) != len(names):
+        if len(self.arms) < MIN_ARMS or len(set(names)) != len(names):
             raise ValueError(f"an experiment needs a control and at least one treatment arm, distinct: {names}")
-        if abs(sum(arm.planned_share for arm in self.arms) - 1.0) > 1e-9:
+        if abs(sum(arm.planned_share for arm in self.arms) - 1.0) > SHARE_TOLERANCE:
             raise ValueError(f"planned shares must sum to 1: {self.arms}")
         if self.unknown_variant is not None and self.unknown_variant.strip().lower() in {
             name.strip().lower() for name in names
@@ -159,14 +167,16 @@ class GeneratorProfile:
     def __post_init__(self) -> None:
         if self.start_month.day != 1:
             raise ValueError(f"start_month must be the first of a month: {self.start_month}")
-        if self.months < 2:
+        if self.months < MIN_MONTHS:
             raise ValueError("the planted genre drop compares two months: months >= 2")
-        if len(self.expression_labels) != len(DEFAULT_EXPRESSION_LABELS) or len(set(self.expression_labels)) != 6:
+        if len(self.expression_labels) != len(DEFAULT_EXPRESSION_LABELS) or len(set(self.expression_labels)) != len(
+            DEFAULT_EXPRESSION_LABELS
+        ):
             raise ValueError("expression_labels names the six expression kinds, each once")
-        if self.landmarks < 20:
-            raise ValueError("a face needs at least 20 landmarks")
-        if not 0.0 <= self.cold_start_share < 0.9:
-            raise ValueError("cold_start_share must be in 0..0.9")
+        if self.landmarks < MIN_LANDMARKS:
+            raise ValueError(f"a face needs at least {MIN_LANDMARKS} landmarks")
+        if not 0.0 <= self.cold_start_share < MAX_COLD_START_SHARE:
+            raise ValueError(f"cold_start_share must be in 0..{MAX_COLD_START_SHARE}")
 
     def describe(self) -> dict:
         """The profile as plain JSON values (recorded in truth.json)."""

@@ -9,6 +9,13 @@ from html import escape
 
 PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
 MUTED = "#b8c2cc"
+# Axis labels: millions and thousands abbreviated (M, k); below SMALL_VALUE in scientific notation.
+MILLION, THOUSAND = 1e6, 1e3
+SMALL_VALUE = 0.01
+# Labelled x ticks drawn at most (the rest are thinned out evenly).
+MAX_X_TICK_LABELS = 12
+# Vertical pixels between stacked marker labels.
+MARKER_LABEL_SPACING = 13
 
 
 def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
@@ -31,11 +38,11 @@ def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
 def fmt(value: float) -> str:
     if value == 0:
         return "0"
-    if abs(value) >= 1e6:
-        return f"{value / 1e6:.3g}M"
-    if abs(value) >= 1e3:
-        return f"{value / 1e3:.3g}k"
-    if abs(value) < 0.01:
+    if abs(value) >= MILLION:
+        return f"{value / MILLION:.3g}M"
+    if abs(value) >= THOUSAND:
+        return f"{value / THOUSAND:.3g}k"
+    if abs(value) < SMALL_VALUE:
         return f"{value:.1e}"
     return f"{value:.3g}"
 
@@ -102,8 +109,8 @@ def xy_chart(
     for t in y_ticks:
         parts.append(f'<line x1="{left}" x2="{left + plot_w}" y1="{py(t):.1f}" y2="{py(t):.1f}" stroke="#eee"/>')
         parts.append(f'<text x="{left - 6}" y="{py(t) + 4:.1f}" text-anchor="end" font-size="11">{fmt(t)}</text>')
-    if x_tick_labels and len(x_ticks) > 12:
-        keep = max(1, len(x_ticks) // 12)
+    if x_tick_labels and len(x_ticks) > MAX_X_TICK_LABELS:
+        keep = max(1, len(x_ticks) // MAX_X_TICK_LABELS)
         x_ticks = x_ticks[::keep]
     for t in x_ticks:
         label = x_tick_labels.get(t, fmt(t)) if x_tick_labels else fmt(t)
@@ -144,8 +151,8 @@ def xy_chart(
     for m in markers:
         # Stack labels of markers that sit close together, so they stay readable.
         label_y = py(m.y) - 9
-        while any(abs(label_y - y) < 13 for y in placed):
-            label_y -= 13
+        while any(abs(label_y - y) < MARKER_LABEL_SPACING for y in placed):
+            label_y -= MARKER_LABEL_SPACING
         placed.append(label_y)
         parts.append(
             f'<circle class="marker" cx="{px(m.x):.1f}" cy="{py(m.y):.1f}" r="6" fill="none" '
