@@ -7,22 +7,19 @@
 With --raw, the feed files of that folder are used; otherwise only the three feed contract files
 (users, videos, interactions) are generated at --scale/--seed with the feed generator (without
 the feed experiment's extra activity, which needs the whole generator). Staging is built once;
-then the five co-view models (`dbt run -s <models>`) run --runs times. Reported: the median over
-the runs of the models' own execution time (run_results.json) and of the whole `dbt run` (with
-dbt's start-up), the CPU seconds of the `dbt run` process, and its peak resident memory
-(getrusage of the child: DuckDB runs inside dbt). The scipy.sparse computation (X^T X on the same
-capped matrix, then a per-row arg-max) runs in its own child for its own time and peak memory.
+then the five co-view models (`dbt run -s <models>`) run --runs times, measured by the harness
+(engagement_analytics.tooling.benchmarking: wall, CPU and peak memory of the process tree),
+beside the models' own execution time (run_results.json). The scipy.sparse computation (X^T X on
+the same capped matrix, then a per-row arg-max) runs in its own child, measured the same way.
 Both top-match sets are compared: identical matches, matches that differ only within a
-floating-point tie, and real disagreements. Prints Markdown for the README.
+floating-point tie, and real disagreements. Prints Markdown.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -30,6 +27,18 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pandas as pd
+
+from engagement_analytics.tooling.benchmarking import (
+    Report,
+    dbt_command,
+    markdown_table,
+    measure,
+    measure_dbt,
+    python_command,
+    row_counts,
+    run_checked,
+    work_environment,
+)
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 COVIEW_MODELS = [
@@ -125,40 +134,7 @@ def compare(dbt_matches: pd.DataFrame, scipy_matches: pd.DataFrame) -> dict[str,
     }
 
 
-# --- running and timing ----------------------------------------------------------------------------
-
-
-def run_child(args: list[str], env: dict[str, str]) -> dict[str, float]:
-    """Run a command in a fresh child; wall seconds, CPU seconds and peak RSS (MiB) of that child."""
-    command = [
-        sys.executable,
-        "-c",
-        "import resource, subprocess, sys; "
-        "rc = subprocess.run(sys.argv[1:]).returncode; "
-        "u = resource.getrusage(resource.RUSAGE_CHILDREN); "
-        "print(u.ru_maxrss, u.ru_utime + u.ru_stime, file=sys.stderr); "
-        "sys.exit(rc)",
-        *args,
-    ]
-    started = time.perf_counter()
-    done = subprocess.run(command, cwd=PROJECT_DIR, env=env, capture_output=True, text=True)
-    elapsed = time.perf_counter() - started
-    if done.returncode != 0:
-        raise SystemExit(f"{' '.join(args)} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
-    peak_kib, cpu = done.stderr.strip().splitlines()[-1].split()
-    return {"wall": elapsed, "cpu": float(cpu), "peak_mib": int(peak_kib) / 1024}
-
-
-def dbt(args: list[str], env: dict[str, str]) -> None:
-    done = subprocess.run(
-        [str(Path(sys.executable).parent / "dbt"), *args, "--project-dir", "."],
-        cwd=PROJECT_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
-    if done.returncode != 0:
-        raise SystemExit(f"dbt {' '.join(args)} failed:\n{done.stdout[-4000:]}")
+# --- running -----------------------------------------------------------------------------------
 
 
 def write_profiles(work: Path, memory_limit: str | None) -> Path:
@@ -203,7 +179,7 @@ def scipy_child(warehouse: Path, out: Path, cap: int) -> int:
     return 0
 
 
-def main() -> int:
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--raw", help="folder with users/videos/interactions.parquet (default: generate them)")
     parser.add_argument("--scale", type=float, default=1.0, help="scale factor to generate (default 1)")
@@ -214,10 +190,10 @@ def main() -> int:
     parser.add_argument("--skip-scipy", action="store_true", help="time only the dbt models")
     parser.add_argument("--memory-limit", help="DuckDB memory_limit for the dbt runs, e.g. 4GB (it spills beyond)")
     parser.add_argument("--scipy-child", nargs=2, metavar=("WAREHOUSE", "OUT"), help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.scipy_child:
-        return scipy_child(Path(args.scipy_child[0]), Path(args.scipy_child[1]), args.cap)
+    return parser.parse_args(argv)
 
+
+def run(args: argparse.Namespace) -> Report:
     work = Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
     if args.raw:
@@ -225,99 +201,93 @@ def main() -> int:
     else:
         raw_dir, label = work / f"raw-sf{args.scale:g}", f"SF{args.scale:g} (seed {args.seed})"
         if not all((raw_dir / name).exists() for name in FEED_FILES):
-            started = time.perf_counter()
             generate_feed_files(args.scale, args.seed, raw_dir)
-            print(f"generated feed files in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+    report = Report(f"Co-view correlation, {label}")
     warehouse = work / "warehouse.duckdb"
-    env = dict(
-        os.environ,
-        WAREHOUSE_RAW_DIR=str(raw_dir),
-        WAREHOUSE_DB=str(warehouse),
-        WAREHOUSE_TARGET="dev",
-        DBT_TARGET_PATH=str(work / "target"),
-        DBT_LOG_PATH=str(work / "logs"),
-        DBT_SEND_ANONYMOUS_USAGE_STATS="false",
+    env = work_environment(raw_dir, work, WAREHOUSE_TARGET="dev")
+    profiles = write_profiles(work, args.memory_limit)
+    run_checked(dbt_command("seed", profiles_dir=profiles), env)
+    run_checked(
+        dbt_command(
+            "run", "-s", "+stg_feed__users", "+stg_feed__videos", "+stg_feed__interactions", profiles_dir=profiles
+        ),
+        env,
     )
-    env["DBT_PROFILES_DIR"] = str(write_profiles(work, args.memory_limit))
+    sizes = row_counts(
+        warehouse,
+        {
+            "users": "select count(*) from staging.stg_feed__users",
+            "videos": "select count(*) from staging.stg_feed__videos",
+            "interactions": "select count(*) from staging.stg_feed__interactions",
+        },
+    )
     vars_arg = ["--vars", json.dumps({"coview_max_videos_per_user": args.cap})]
-    dbt(["seed"], env)
-    dbt(["run", "-s", "+stg_feed__users", "+stg_feed__videos", "+stg_feed__interactions"], env)
-    con = duckdb.connect(str(warehouse), read_only=True)
-    sizes = con.execute(
-        "select (select count(*) from staging.stg_feed__users), "
-        "(select count(*) from staging.stg_feed__videos), "
-        "(select count(*) from staging.stg_feed__interactions)"
-    ).fetchall()[0]
-    con.close()
-
-    runs, model_seconds = [], []
-    for _ in range(args.runs):
-        runs.append(
-            run_child(
-                [
-                    str(Path(sys.executable).parent / "dbt"),
-                    "run",
-                    "-s",
-                    *COVIEW_MODELS,
-                    *vars_arg,
-                    "--project-dir",
-                    ".",
-                ],
-                env,
-            )
-        )
-        results = json.loads((work / "target" / "run_results.json").read_text())["results"]
-        model_seconds.append(sum(r["execution_time"] for r in results))
+    models, per_model = measure_dbt(
+        "dbt co-view models (DuckDB)",
+        ["run", "-s", *COVIEW_MODELS, *vars_arg],
+        args.runs,
+        env,
+        work / "target",
+        profiles_dir=profiles,
+    )
+    models_seconds = [sum(per_model[m][i] for m in COVIEW_MODELS) for i in range(args.runs)]
     con = duckdb.connect(str(warehouse), read_only=True)
     dbt_matches = con.execute("select * from marts.video_top_coview_match").df()
     pair_count = con.execute("select count(*) from marts.video_coview_neighbors").fetchall()[0][0]
     con.close()
 
-    print(
-        f"\nCo-view benchmark, {label}: {sizes[0]:,} users, {sizes[1]:,} videos, {sizes[2]:,} interactions; "
-        f"cap {args.cap}; DuckDB memory_limit {args.memory_limit or 'default'}; {os.cpu_count()} CPUs visible, load average {os.getloadavg()[0]:.1f} at the end\n"
+    report.add(
+        f"{sizes['users']:,} users, {sizes['videos']:,} videos, {sizes['interactions']:,} interactions; "
+        f"cap {args.cap}; DuckDB memory_limit {args.memory_limit or 'default'}; "
+        f"video_coview_neighbors rows: {pair_count:,}."
     )
-    print(
-        "| computation | runs | median models' time (s) | median wall incl. start-up (s) | CPU (s) "
-        "| peak memory (MiB) |"
-    )
-    print("|---|---|---|---|---|---|")
-    print(
-        f"| dbt co-view models (DuckDB, 2 threads) | {args.runs} | {statistics.median(model_seconds):.1f} | "
-        f"{statistics.median(r['wall'] for r in runs):.1f} | {statistics.median(r['cpu'] for r in runs):.1f} | "
-        f"{max(r['peak_mib'] for r in runs):.0f} |"
+    rows = [(models, f"{statistics.median(models_seconds):.1f}")]
+    if not args.skip_scipy:
+        out = work / "scipy_matches.parquet"
+        scipy = measure(
+            "scipy.sparse XᵀX + per-row arg-max (incl. reading staging)",
+            python_command(
+                str(Path(__file__).resolve()), "--cap", str(args.cap), "--scipy-child", str(warehouse), str(out)
+            ),
+            args.runs,
+            env,
+        )
+        rows.append((scipy, "–"))
+        agreement = compare(dbt_matches, duckdb.read_parquet(str(out)).df())
+    report.add(
+        markdown_table(
+            [
+                "computation",
+                "runs",
+                "median models' time s",
+                "median wall s (with start-up)",
+                "median CPU s",
+                "peak memory MiB",
+            ],
+            [
+                (
+                    m.label,
+                    len(m.runs),
+                    models_time,
+                    f"{m.median_wall_seconds:.1f}",
+                    f"{m.median_cpu_seconds:.1f}",
+                    f"{m.peak_memory_mib:,.0f}",
+                )
+                for m, models_time in rows
+            ],
+        )
     )
     if not args.skip_scipy:
-        scipy_runs, out = [], work / "scipy_matches.parquet"
-        for _ in range(args.runs):
-            scipy_runs.append(
-                run_child(
-                    [
-                        sys.executable,
-                        str(Path(__file__).resolve()),
-                        "--cap",
-                        str(args.cap),
-                        "--scipy-child",
-                        str(warehouse),
-                        str(out),
-                    ],
-                    env,
-                )
-            )
-        print(
-            f"| scipy.sparse XᵀX + per-row arg-max (incl. reading staging) | {args.runs} | – | "
-            f"{statistics.median(r['wall'] for r in scipy_runs):.1f} | "
-            f"{statistics.median(r['cpu'] for r in scipy_runs):.1f} | {max(r['peak_mib'] for r in scipy_runs):.0f} |"
-        )
-        agreement = compare(dbt_matches, duckdb.read_parquet(str(out)).df())
-        print(
-            f"\nTop matches: dbt {agreement['videos_dbt']:,} videos, scipy {agreement['videos_scipy']:,}; "
+        report.add(
+            f"Top matches: dbt {agreement['videos_dbt']:,} videos, scipy {agreement['videos_scipy']:,}; "
             f"identical {agreement['identical']:,}, differing only inside a tie (|Δr| <= {TIE_TOLERANCE:g}) "
             f"{agreement['tie_only']:,}, disagreeing {agreement['disagree']:,}."
         )
-    print(f"video_coview_neighbors rows: {pair_count:,}")
-    return 0
+    return report
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    arguments = parse_args()
+    if arguments.scipy_child:
+        sys.exit(scipy_child(Path(arguments.scipy_child[0]), Path(arguments.scipy_child[1]), arguments.cap))
+    print(run(arguments).render())

@@ -334,19 +334,6 @@ def test_default_data_is_regenerated_when_the_generator_changes(tmp_path: Path, 
     assert calls == [(0.02, 42), (0.02, 42)]
 
 
-def test_benchmark_measurement_reports_the_commands_own_peak_memory():
-    import os
-    import sys
-
-    from engagement_analytics.tooling.benchmarking import run_child
-
-    seconds, peak_mib = run_child([sys.executable, "-c", "block = bytearray(200 * 1024 * 1024)"], dict(os.environ))
-    assert seconds > 0
-    assert 200 <= peak_mib < 1000
-    with pytest.raises(SystemExit):
-        run_child([sys.executable, "-c", "raise SystemExit(3)"], dict(os.environ))
-
-
 def test_make_build_reads_a_foreign_folder_and_leaves_it_untouched(warehouse: BuiltWarehouse, tmp_path: Path):
     """Contract files the generator did not write: rows shuffled, columns reordered and renamed
     in other cases, timestamps and dates stored as text, the claims id column called `ID`
