@@ -29,22 +29,25 @@ check-contract: $(INSTALLED)
 docs: $(INSTALLED)
 	$(BIN)/python -m engagement_analytics docs --out site
 
-## Static HTML readout with charts from the published marts: reports/index.html.
+## Static HTML readout with charts, from the analyses run on the published warehouse: reports/index.html.
 report: $(INSTALLED)
 	$(BIN)/python -m engagement_analytics report --out reports
 
-## The answer book (models/docs/answer_book.md): every figure computed from the warehouse built on
+## The answer book (docs/answer_book/answer_book.md, read by dbt docs): every figure computed from the warehouse built on
 ## the embedded default data. Commit the result; `make test` fails when it is stale.
 answers: build
 	$(BIN)/python -m engagement_analytics answers
 
-## Every check: pytest (generates data and builds once), sqlfluff, dbt parse with warnings as errors.
+## Every check: pytest (generates data and builds once), sqlfluff, ruff, dbt parse with warnings as errors.
 test: $(INSTALLED)
 	$(BIN)/python -m pytest
 	$(MAKE) lint parse
 
+## SQL lint (sqlfluff, dbt templater) and Python lint and format check (ruff, configured in pyproject.toml).
 lint: $(INSTALLED)
 	WAREHOUSE_TARGET=lint $(BIN)/sqlfluff lint models analyses tests/data_tests
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 parse: $(INSTALLED)
 	WAREHOUSE_TARGET=lint DBT_TARGET_PATH=target/parse $(DBT) --warn-error parse $(DBT_FLAGS)

@@ -7,23 +7,19 @@
 With --raw, the feed files of that folder are used; otherwise only the three feed contract files
 (users, videos, interactions) are generated at --scale/--seed with the feed generator (without
 the feed experiment's extra activity, which needs the whole generator). Staging is built once;
-then the five co-view models (`dbt run -s <models>`) run --runs times. Reported: the median over
-the runs of the models' own execution time (run_results.json) and of the whole `dbt run` (with
-dbt's start-up), the CPU seconds of the `dbt run` process, and its peak resident memory
-(getrusage of the child: DuckDB runs inside dbt). The scipy.sparse computation (X^T X on the same
-capped matrix, then a per-row arg-max) runs in its own child for its own time and peak memory.
+then the five co-view models (`dbt run -s <models>`) run --runs times, measured by the harness
+(engagement_analytics.tooling.benchmarking: wall, CPU and peak memory of the process tree),
+beside the models' own execution time (run_results.json). The scipy.sparse computation (X^T X on
+the same capped matrix, then a per-row arg-max) runs in its own child, measured the same way.
 Both top-match sets are compared: identical matches, matches that differ only within a
-floating-point tie, and real disagreements. Prints Markdown for the README.
+floating-point tie, and real disagreements. Prints Markdown.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
-import resource
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -32,14 +28,32 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from engagement_analytics.tooling.benchmarking import (
+    Report,
+    dbt_command,
+    markdown_table,
+    measure,
+    measure_dbt,
+    python_command,
+    row_counts,
+    run_checked,
+    work_environment,
+)
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
-COVIEW_MODELS = ["int_coview_watches_capped", "int_coview_videos_summarized", "int_coview_pairs_correlated",
-                 "video_coview_neighbors", "video_top_coview_match"]
+COVIEW_MODELS = [
+    "int_coview_watches_capped",
+    "int_coview_videos_summarized",
+    "int_coview_pairs_correlated",
+    "video_coview_neighbors",
+    "video_top_coview_match",
+]
 FEED_FILES = ["users.parquet", "videos.parquet", "interactions.parquet"]
 TIE_TOLERANCE = 1e-9
 
 
 # --- the independent computation ---------------------------------------------------------------
+
 
 def scipy_top_matches(user_ids: np.ndarray, watches: pd.DataFrame, cap: int) -> pd.DataFrame:
     """Top co-view match per video with scipy.sparse, from staging users and interactions.
@@ -88,61 +102,39 @@ def scipy_top_matches(user_ids: np.ndarray, watches: pd.DataFrame, cap: int) -> 
     by_scale = np.lexsort((np.arange(n_videos), scale))
     for position in np.flatnonzero(best["correlation"].to_numpy() <= 0):
         a = int(best.at[position, "row"])
-        partners = set(counts.indices[counts.indptr[a]:counts.indptr[a + 1]].tolist()) | {a}
+        partners = set(counts.indices[counts.indptr[a] : counts.indptr[a + 1]].tolist()) | {a}
         b = next(int(c) for c in by_scale if int(c) not in partners and valid[c])
         candidate = round(-scale[a] * scale[b], 12)
         current = best.at[position, "correlation"]
         if candidate > current or (candidate == current and b < best.at[position, "col"]):
             best.loc[position, ["col", "correlation", "co_viewers"]] = [b, candidate, 0]
 
-    return pd.DataFrame({
-        "video_id": video_ids[best["row"].to_numpy()],
-        "matched_video_id": video_ids[best["col"].to_numpy().astype(np.int64)],
-        "correlation": best["correlation"].to_numpy(dtype=float),
-        "co_viewers": best["co_viewers"].to_numpy(dtype=np.int64),
-    })
+    return pd.DataFrame(
+        {
+            "video_id": video_ids[best["row"].to_numpy()],
+            "matched_video_id": video_ids[best["col"].to_numpy().astype(np.int64)],
+            "correlation": best["correlation"].to_numpy(dtype=float),
+            "co_viewers": best["co_viewers"].to_numpy(dtype=np.int64),
+        }
+    )
 
 
 def compare(dbt_matches: pd.DataFrame, scipy_matches: pd.DataFrame) -> dict[str, int]:
     """Identical matches, matches that differ only inside a floating-point tie, disagreements."""
-    both = dbt_matches.merge(scipy_matches, on="video_id", how="outer", suffixes=("_dbt", "_scipy"),
-                             indicator=True)
+    both = dbt_matches.merge(scipy_matches, on="video_id", how="outer", suffixes=("_dbt", "_scipy"), indicator=True)
     matched = both[both["_merge"] == "both"]
     same = matched["matched_video_id_dbt"] == matched["matched_video_id_scipy"]
     tie = ~same & ((matched["correlation_dbt"] - matched["correlation_scipy"]).abs() <= TIE_TOLERANCE)
     return {
-        "videos_dbt": int(len(dbt_matches)),
-        "videos_scipy": int(len(scipy_matches)),
+        "videos_dbt": len(dbt_matches),
+        "videos_scipy": len(scipy_matches),
         "identical": int(same.sum()),
         "tie_only": int(tie.sum()),
         "disagree": int((~same & ~tie).sum()) + int((both["_merge"] != "both").sum()),
     }
 
 
-# --- running and timing ----------------------------------------------------------------------------
-
-def run_child(args: list[str], env: dict[str, str]) -> dict[str, float]:
-    """Run a command in a fresh child; wall seconds, CPU seconds and peak RSS (MiB) of that child."""
-    command = [sys.executable, "-c",
-               "import resource, subprocess, sys; "
-               "rc = subprocess.run(sys.argv[1:]).returncode; "
-               "u = resource.getrusage(resource.RUSAGE_CHILDREN); "
-               "print(u.ru_maxrss, u.ru_utime + u.ru_stime, file=sys.stderr); "
-               "sys.exit(rc)", *args]
-    started = time.perf_counter()
-    done = subprocess.run(command, cwd=PROJECT_DIR, env=env, capture_output=True, text=True)
-    elapsed = time.perf_counter() - started
-    if done.returncode != 0:
-        raise SystemExit(f"{' '.join(args)} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
-    peak_kib, cpu = done.stderr.strip().splitlines()[-1].split()
-    return {"wall": elapsed, "cpu": float(cpu), "peak_mib": int(peak_kib) / 1024}
-
-
-def dbt(args: list[str], env: dict[str, str]) -> None:
-    done = subprocess.run([str(Path(sys.executable).parent / "dbt"), *args, "--project-dir", "."],
-                          cwd=PROJECT_DIR, env=env, capture_output=True, text=True)
-    if done.returncode != 0:
-        raise SystemExit(f"dbt {' '.join(args)} failed:\n{done.stdout[-4000:]}")
+# --- running -----------------------------------------------------------------------------------
 
 
 def write_profiles(work: Path, memory_limit: str | None) -> Path:
@@ -161,13 +153,13 @@ def write_profiles(work: Path, memory_limit: str | None) -> Path:
 
 def generate_feed_files(scale: float, seed: int, out: Path) -> None:
     """The three feed contract files at a scale factor, from the project's feed generator."""
-    from engagement_analytics.generator.common import rng_for, write_parquet
-    from engagement_analytics.generator.feed import generate_feed
-    from engagement_analytics.generator.writer import CONTRACT_FILES
+    from engagement_analytics.tooling.generator.common import rng_for, write_parquet
+    from engagement_analytics.tooling.generator.feed import generate_feed
+    from engagement_analytics.tooling.generator.writer import CONTRACT_FILES
 
     out.mkdir(parents=True, exist_ok=True)
     feed = generate_feed(rng_for(seed, "feed"), scale)
-    for name, frame in zip(FEED_FILES, (feed.users, feed.videos, feed.interactions)):
+    for name, frame in zip(FEED_FILES, (feed.users, feed.videos, feed.interactions), strict=True):
         write_parquet(frame, out / name, CONTRACT_FILES[name])
 
 
@@ -177,7 +169,8 @@ def scipy_child(warehouse: Path, out: Path, cap: int) -> int:
     user_ids = con.execute("select user_id from staging.stg_feed__users").df()["user_id"].to_numpy()
     watches = con.execute(
         "select user_id, video_id, cast(watch_time_seconds as double) as watch_time_seconds "
-        "from staging.stg_feed__interactions").df()
+        "from staging.stg_feed__interactions"
+    ).df()
     con.close()
     started = time.perf_counter()
     matches = scipy_top_matches(user_ids, watches, cap)
@@ -186,7 +179,7 @@ def scipy_child(warehouse: Path, out: Path, cap: int) -> int:
     return 0
 
 
-def main() -> int:
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--raw", help="folder with users/videos/interactions.parquet (default: generate them)")
     parser.add_argument("--scale", type=float, default=1.0, help="scale factor to generate (default 1)")
@@ -197,10 +190,10 @@ def main() -> int:
     parser.add_argument("--skip-scipy", action="store_true", help="time only the dbt models")
     parser.add_argument("--memory-limit", help="DuckDB memory_limit for the dbt runs, e.g. 4GB (it spills beyond)")
     parser.add_argument("--scipy-child", nargs=2, metavar=("WAREHOUSE", "OUT"), help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.scipy_child:
-        return scipy_child(Path(args.scipy_child[0]), Path(args.scipy_child[1]), args.cap)
+    return parser.parse_args(argv)
 
+
+def run(args: argparse.Namespace) -> Report:
     work = Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
     if args.raw:
@@ -208,57 +201,93 @@ def main() -> int:
     else:
         raw_dir, label = work / f"raw-sf{args.scale:g}", f"SF{args.scale:g} (seed {args.seed})"
         if not all((raw_dir / name).exists() for name in FEED_FILES):
-            started = time.perf_counter()
             generate_feed_files(args.scale, args.seed, raw_dir)
-            print(f"generated feed files in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+    report = Report(f"Co-view correlation, {label}")
     warehouse = work / "warehouse.duckdb"
-    env = dict(os.environ, WAREHOUSE_RAW_DIR=str(raw_dir), WAREHOUSE_DB=str(warehouse), WAREHOUSE_TARGET="dev",
-               DBT_TARGET_PATH=str(work / "target"), DBT_LOG_PATH=str(work / "logs"),
-               DBT_SEND_ANONYMOUS_USAGE_STATS="false")
-    env["DBT_PROFILES_DIR"] = str(write_profiles(work, args.memory_limit))
+    env = work_environment(raw_dir, work, WAREHOUSE_TARGET="dev")
+    profiles = write_profiles(work, args.memory_limit)
+    run_checked(dbt_command("seed", profiles_dir=profiles), env)
+    run_checked(
+        dbt_command(
+            "run", "-s", "+stg_feed__users", "+stg_feed__videos", "+stg_feed__interactions", profiles_dir=profiles
+        ),
+        env,
+    )
+    sizes = row_counts(
+        warehouse,
+        {
+            "users": "select count(*) from staging.stg_feed__users",
+            "videos": "select count(*) from staging.stg_feed__videos",
+            "interactions": "select count(*) from staging.stg_feed__interactions",
+        },
+    )
     vars_arg = ["--vars", json.dumps({"coview_max_videos_per_user": args.cap})]
-    dbt(["seed"], env)
-    dbt(["run", "-s", "+stg_feed__users", "+stg_feed__videos", "+stg_feed__interactions"], env)
-    con = duckdb.connect(str(warehouse), read_only=True)
-    sizes = con.execute("select (select count(*) from staging.stg_feed__users), "
-                        "(select count(*) from staging.stg_feed__videos), "
-                        "(select count(*) from staging.stg_feed__interactions)").fetchall()[0]
-    con.close()
-
-    runs, model_seconds = [], []
-    for _ in range(args.runs):
-        runs.append(run_child([str(Path(sys.executable).parent / "dbt"), "run", "-s", *COVIEW_MODELS, *vars_arg,
-                               "--project-dir", "."], env))
-        results = json.loads((work / "target" / "run_results.json").read_text())["results"]
-        model_seconds.append(sum(r["execution_time"] for r in results))
+    models, per_model = measure_dbt(
+        "dbt co-view models (DuckDB)",
+        ["run", "-s", *COVIEW_MODELS, *vars_arg],
+        args.runs,
+        env,
+        work / "target",
+        profiles_dir=profiles,
+    )
+    models_seconds = [sum(per_model[m][i] for m in COVIEW_MODELS) for i in range(args.runs)]
     con = duckdb.connect(str(warehouse), read_only=True)
     dbt_matches = con.execute("select * from marts.video_top_coview_match").df()
     pair_count = con.execute("select count(*) from marts.video_coview_neighbors").fetchall()[0][0]
     con.close()
 
-    print(f"\nCo-view benchmark, {label}: {sizes[0]:,} users, {sizes[1]:,} videos, {sizes[2]:,} interactions; "
-          f"cap {args.cap}; DuckDB memory_limit {args.memory_limit or 'default'}; {os.cpu_count()} CPUs visible, load average {os.getloadavg()[0]:.1f} at the end\n")
-    print("| computation | runs | median models' time (s) | median wall incl. start-up (s) | CPU (s) "
-          "| peak memory (MiB) |")
-    print("|---|---|---|---|---|---|")
-    print(f"| dbt co-view models (DuckDB, 2 threads) | {args.runs} | {statistics.median(model_seconds):.1f} | "
-          f"{statistics.median(r['wall'] for r in runs):.1f} | {statistics.median(r['cpu'] for r in runs):.1f} | "
-          f"{max(r['peak_mib'] for r in runs):.0f} |")
+    report.add(
+        f"{sizes['users']:,} users, {sizes['videos']:,} videos, {sizes['interactions']:,} interactions; "
+        f"cap {args.cap}; DuckDB memory_limit {args.memory_limit or 'default'}; "
+        f"video_coview_neighbors rows: {pair_count:,}."
+    )
+    rows = [(models, f"{statistics.median(models_seconds):.1f}")]
     if not args.skip_scipy:
-        scipy_runs, out = [], work / "scipy_matches.parquet"
-        for _ in range(args.runs):
-            scipy_runs.append(run_child([sys.executable, str(Path(__file__).resolve()), "--cap", str(args.cap),
-                                         "--scipy-child", str(warehouse), str(out)], env))
-        print(f"| scipy.sparse XᵀX + per-row arg-max (incl. reading staging) | {args.runs} | – | "
-              f"{statistics.median(r['wall'] for r in scipy_runs):.1f} | "
-              f"{statistics.median(r['cpu'] for r in scipy_runs):.1f} | {max(r['peak_mib'] for r in scipy_runs):.0f} |")
+        out = work / "scipy_matches.parquet"
+        scipy = measure(
+            "scipy.sparse XᵀX + per-row arg-max (incl. reading staging)",
+            python_command(
+                str(Path(__file__).resolve()), "--cap", str(args.cap), "--scipy-child", str(warehouse), str(out)
+            ),
+            args.runs,
+            env,
+        )
+        rows.append((scipy, "–"))
         agreement = compare(dbt_matches, duckdb.read_parquet(str(out)).df())
-        print(f"\nTop matches: dbt {agreement['videos_dbt']:,} videos, scipy {agreement['videos_scipy']:,}; "
-              f"identical {agreement['identical']:,}, differing only inside a tie (|Δr| <= {TIE_TOLERANCE:g}) "
-              f"{agreement['tie_only']:,}, disagreeing {agreement['disagree']:,}.")
-    print(f"video_coview_neighbors rows: {pair_count:,}")
-    return 0
+    report.add(
+        markdown_table(
+            [
+                "computation",
+                "runs",
+                "median models' time s",
+                "median wall s (with start-up)",
+                "median CPU s",
+                "peak memory MiB",
+            ],
+            [
+                (
+                    m.label,
+                    len(m.runs),
+                    models_time,
+                    f"{m.median_wall_seconds:.1f}",
+                    f"{m.median_cpu_seconds:.1f}",
+                    f"{m.peak_memory_mib:,.0f}",
+                )
+                for m, models_time in rows
+            ],
+        )
+    )
+    if not args.skip_scipy:
+        report.add(
+            f"Top matches: dbt {agreement['videos_dbt']:,} videos, scipy {agreement['videos_scipy']:,}; "
+            f"identical {agreement['identical']:,}, differing only inside a tie (|Δr| <= {TIE_TOLERANCE:g}) "
+            f"{agreement['tie_only']:,}, disagreeing {agreement['disagree']:,}."
+        )
+    return report
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    arguments = parse_args()
+    if arguments.scipy_child:
+        sys.exit(scipy_child(Path(arguments.scipy_child[0]), Path(arguments.scipy_child[1]), arguments.cap))
+    print(run(arguments).render())

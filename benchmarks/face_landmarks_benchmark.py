@@ -4,51 +4,44 @@ recall/precision against the generator's truth.
     python -m engagement_analytics generate --scale 1 --seed 7 --out /tmp/sf1
     python benchmarks/face_landmarks_benchmark.py --raw /tmp/sf1 --work /tmp/face-bench --runs 3
 
-Staging (stg_face__facial_landmarks) is built once; then the landmark models (the two
-four intermediate models and three marts) are rebuilt `--runs` times with `dbt run`. Peak memory is
-the maximum resident set of the dbt process (DuckDB runs inside it).
+Staging (stg_face__facial_landmarks) is built once; then the landmark models (the intermediate
+models and the three marts) are rebuilt `--runs` times with `dbt run`, each measured by the
+harness (engagement_analytics.tooling.benchmarking: wall, CPU and peak memory of the process
+tree, DuckDB included), beside each model's own execution time. Prints Markdown.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import statistics
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(PROJECT_DIR))
+from engagement_analytics.tooling.benchmarking import (
+    Measurement,
+    Report,
+    dbt_command,
+    markdown_table,
+    measure_dbt,
+    measurements_table,
+    node_seconds_table,
+    row_counts,
+    run_command,
+    work_environment,
+)
 
-from engagement_analytics.warehouse import BuildPaths, dbt_environment, dbt_executable  # noqa: E402
-
-LANDMARK_MODELS = ["int_landmark_shapes_aggregated", "int_landmark_captures_summarised",
-                   "int_landmark_duplicates_identified", "int_landmark_captures_classified",
-                   "int_landmark_captures_periodised", "user_landmark_variance", "user_landmark_consistency",
-                   "landmark_capture_anomalies"]
-MEASURE_RSS = ("import resource, subprocess, sys; rc = subprocess.run(sys.argv[1:]).returncode; "
-               "print('MAXRSS_KB', resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr); "
-               "sys.exit(rc)")
-
-
-def run_measured(args: list[str], paths: BuildPaths) -> tuple[float, float, dict]:
-    """One dbt command: wall seconds, peak RSS in MiB, and its run_results.json."""
-    command = [sys.executable, "-c", MEASURE_RSS, dbt_executable(), *args, "--profiles-dir", str(PROJECT_DIR),
-               "--project-dir", str(PROJECT_DIR)]
-    started = time.perf_counter()
-    result = subprocess.run(command, cwd=PROJECT_DIR, env=dbt_environment(paths), text=True, capture_output=True,
-                            check=False)
-    seconds = time.perf_counter() - started
-    if result.returncode != 0:
-        raise RuntimeError(f"dbt {' '.join(args)} failed:\n{result.stdout[-4000:]}\n{result.stderr[-2000:]}")
-    rss_kb = int(result.stderr.rsplit("MAXRSS_KB", 1)[1].split()[0])
-    run_results = json.loads((paths.target_dir / "run_results.json").read_text())
-    return seconds, rss_kb / 1024, run_results
+LANDMARK_MODELS = [
+    "int_landmark_shapes_aggregated",
+    "int_landmark_captures_summarised",
+    "int_landmark_duplicates_identified",
+    "int_landmark_captures_classified",
+    "int_landmark_captures_periodised",
+    "user_landmark_variance",
+    "user_landmark_consistency",
+    "landmark_capture_anomalies",
+]
 
 
 def anomaly_quality(warehouse_db: Path, raw_dir: Path) -> dict:
@@ -66,7 +59,7 @@ def anomaly_quality(warehouse_db: Path, raw_dir: Path) -> dict:
     flagged = merged["is_anomaly"].fillna(False).astype(bool)
     is_planted = merged["kind"].notna()
     quality = {
-        "captures": int(len(mart)),
+        "captures": len(mart),
         "planted": int(is_planted.sum()),
         "flagged": int(flagged.sum()),
         "recall": float((flagged & is_planted).sum() / is_planted.sum()),
@@ -76,7 +69,7 @@ def anomaly_quality(warehouse_db: Path, raw_dir: Path) -> dict:
     for kind, rows in merged[is_planted].groupby("kind"):
         given = merged[merged["reason"] == kind]
         quality["per_kind"][kind] = {
-            "planted": int(len(rows)),
+            "planted": len(rows),
             "recall": float(rows["is_anomaly"].fillna(False).astype(bool).mean()),
             "reason_matches": float((rows["reason"] == kind).mean()),
             "reason_precision": float((given["kind"] == kind).mean()) if len(given) else None,
@@ -84,46 +77,55 @@ def anomaly_quality(warehouse_db: Path, raw_dir: Path) -> dict:
     return quality
 
 
-def main() -> int:
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--raw", required=True, type=Path, help="generated raw folder (with truth.json)")
     parser.add_argument("--work", required=True, type=Path, help="folder for the warehouse, target and logs")
     parser.add_argument("--runs", type=int, default=3)
-    args = parser.parse_args()
+    return parser.parse_args(argv)
+
+
+def run(args: argparse.Namespace) -> Report:
+    report = Report(f"Landmark models on {args.raw}")
     args.work.mkdir(parents=True, exist_ok=True)
-    paths = BuildPaths(raw_dir=args.raw.resolve(), warehouse_db=args.work / "warehouse.duckdb",
-                       target_dir=args.work / "target", log_dir=args.work / "logs")
+    raw_dir = args.raw.resolve()
+    env = work_environment(raw_dir, args.work)
+    staging = Measurement(
+        "dbt run of staging (+stg_face__facial_landmarks)",
+        (run_command(dbt_command("run", "-s", "+stg_face__facial_landmarks"), env),),
+    )
+    models, per_model = measure_dbt(
+        "dbt run of the landmark models", ["run", "-s", *LANDMARK_MODELS], args.runs, env, args.work / "target"
+    )
+    rows = row_counts(
+        args.work / "warehouse.duckdb", {"rows": "select count(*) from staging.stg_face__facial_landmarks"}
+    )
+    quality = anomaly_quality(args.work / "warehouse.duckdb", raw_dir)
 
-    staging_seconds, staging_rss, _ = run_measured(["run", "-s", "+stg_face__facial_landmarks"], paths)
-    con = duckdb.connect(str(paths.warehouse_db), read_only=True)
-    landmark_rows = con.execute("select count(*) from staging.stg_face__facial_landmarks").fetchall()[0][0]
-    con.close()
-
-    walls, peaks, per_model = [], [], {name: [] for name in LANDMARK_MODELS}
-    for _ in range(args.runs):
-        seconds, rss, results = run_measured(["run", "-s", " ".join(LANDMARK_MODELS)], paths)
-        walls.append(seconds)
-        peaks.append(rss)
-        for result in results["results"]:
-            name = result["unique_id"].rsplit(".", 1)[1]
-            if name in per_model:
-                per_model[name].append(result["execution_time"])
-
-    report = {
-        "raw": str(args.raw),
-        "landmark_rows": int(landmark_rows),
-        "staging_build_seconds": round(staging_seconds, 1),
-        "staging_peak_rss_mib": round(staging_rss),
-        "runs": args.runs,
-        "landmark_models_wall_seconds_median": round(statistics.median(walls), 1),
-        "landmark_models_wall_seconds_all": [round(s, 1) for s in walls],
-        "landmark_models_peak_rss_mib_max": round(max(peaks)),
-        "model_seconds_median": {name: round(statistics.median(times), 2) for name, times in per_model.items()},
-        "anomalies": anomaly_quality(paths.warehouse_db, paths.raw_dir),
-    }
-    print(json.dumps(report, indent=2))
-    return 0
+    report.add(f"{rows['rows']:,} landmark rows in staging.")
+    report.add(measurements_table([staging, models]))
+    report.add(node_seconds_table(per_model, LANDMARK_MODELS))
+    report.add(
+        f"Anomalies: {quality['captures']:,} captures, {quality['planted']:,} planted, {quality['flagged']:,} "
+        f"flagged; recall {quality['recall']:.3f}, precision {quality['precision']:.3f}."
+    )
+    report.add(
+        markdown_table(
+            ["kind", "planted", "recall", "reason matches", "reason precision"],
+            [
+                (
+                    kind,
+                    figures["planted"],
+                    f"{figures['recall']:.3f}",
+                    f"{figures['reason_matches']:.3f}",
+                    "–" if figures["reason_precision"] is None else f"{figures['reason_precision']:.3f}",
+                )
+                for kind, figures in quality["per_kind"].items()
+            ],
+        )
+    )
+    return report
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    print(run(parse_args()).render())

@@ -1,71 +1,59 @@
-"""Benchmark the face dbt Python models (issue 4): expression segments, forecasts, backtest.
+"""The face dbt Python models: expression segments, forecasts, backtest.
 
 Runs each Python model with `dbt run -s <model>` several times against a warehouse whose
 staging is already built (e.g. SF1: `python -m engagement_analytics generate --scale 1`, then
-`dbt build -s +user_expression_segments+ +interaction_time_forecasts+ ...`), and reports the
-median of dbt's own execution time and the peak memory (max RSS) of the dbt process.
+`dbt build -s +user_expression_segments+ +interaction_time_forecasts+ ...`), each run measured by
+the harness (engagement_analytics.tooling.benchmarking), beside dbt's own execution time of the
+model (run_results.json).
 
     WAREHOUSE_DB=/tmp/sf1/warehouse.duckdb WAREHOUSE_RAW_DIR=/tmp/sf1/raw \\
         .venv/bin/python benchmarks/face_ml_benchmark.py --runs 3
 
-Timings go to stdout as a Markdown table; never assert on them in tests.
+Prints Markdown; never assert on timings in tests.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
-from engagement_analytics.warehouse import dbt_executable, resolve_paths
+from engagement_analytics.tooling.benchmarking import Report, measure_dbt, measurements_table
+from engagement_analytics.tooling.warehouse import PROJECT_DIR, resolve_paths
 
 MODELS = ("int_expression_profiles_clustered", "int_interaction_times_forecasted", "int_forecast_models_backtested")
 
-# Runs one command and prints the peak RSS (KiB on Linux) of its process tree's largest child.
-_PEAK_WRAPPER = (
-    "import resource, subprocess, sys; "
-    "rc = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL).returncode; "
-    "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); sys.exit(rc)"
-)
 
-
-def run_model(model: str, project_dir: Path, target_dir: Path, env: dict[str, str]) -> tuple[float, float]:
-    """One `dbt run` of a model: dbt's execution time (s) and the peak RSS (MiB)."""
-    command = [sys.executable, "-c", _PEAK_WRAPPER, dbt_executable(), "run", "-s", model,
-               "--profiles-dir", str(project_dir), "--project-dir", str(project_dir)]
-    done = subprocess.run(command, env={**env, "DBT_TARGET_PATH": str(target_dir)}, capture_output=True, text=True,
-                          check=False)
-    if done.returncode != 0:
-        raise RuntimeError(f"dbt run -s {model} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
-    results = json.loads((target_dir / "run_results.json").read_text())["results"]
-    seconds = next(r["execution_time"] for r in results if r["unique_id"].endswith("." + model))
-    return seconds, int(done.stdout.strip().splitlines()[-1]) / 1024
-
-
-def main() -> int:
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--project-dir", type=Path, default=Path(__file__).resolve().parent.parent)
-    args = parser.parse_args()
+    parser.add_argument("--project-dir", type=Path, default=PROJECT_DIR)
+    return parser.parse_args(argv)
+
+
+def run(args: argparse.Namespace) -> Report:
     paths = resolve_paths()
-    env = {**os.environ, "WAREHOUSE_DB": str(paths.warehouse_db), "WAREHOUSE_RAW_DIR": str(paths.raw_dir),
-           "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    print(f"warehouse {paths.warehouse_db}, {args.runs} runs per model\n")
-    print("| model | median s | min s | max s | peak RSS MiB |")
-    print("|---|---|---|---|---|")
+    report = Report(f"Face Python models on {paths.warehouse_db}")
+    measurements, own_seconds = [], []
     with tempfile.TemporaryDirectory() as target:
+        env = {
+            **os.environ,
+            "WAREHOUSE_DB": str(paths.warehouse_db),
+            "WAREHOUSE_RAW_DIR": str(paths.raw_dir),
+            "DBT_TARGET_PATH": target,
+            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        }
         for model in MODELS:
-            runs = [run_model(model, args.project_dir, Path(target), env) for _ in range(args.runs)]
-            seconds = [s for s, _ in runs]
-            print(f"| {model} | {statistics.median(seconds):.1f} | {min(seconds):.1f} | {max(seconds):.1f} "
-                  f"| {max(m for _, m in runs):.0f} |", flush=True)
-    return 0
+            measurement, per_model = measure_dbt(
+                model, ["run", "-s", model], args.runs, env, Path(target), args.project_dir, args.project_dir
+            )
+            measurements.append(measurement)
+            own_seconds.append(f"{statistics.median(per_model[model]):.1f}")
+    report.add(measurements_table(measurements, {"median dbt execution s": own_seconds}))
+    return report
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    print(run(parse_args()).render())

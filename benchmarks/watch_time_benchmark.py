@@ -4,93 +4,72 @@
     .venv/bin/python benchmarks/watch_time_benchmark.py --raw /tmp/raw-sf1 --runs 3
 
 Generates the data (unless --raw names a generated folder), builds the feed staging tables once,
-then runs `dbt run -s int_interactions_featurized_for_watch_time+` (features, model, metrics,
-mart; not ml_model_metrics, which needs the moderation models) --runs times, each in a child
-process. Reports the median wall time of the whole run and of each model (dbt's
-run_results.json), the CPU time of the run, and the peak resident memory of the dbt processes
-(getrusage of children, so the in-process Python model is included).
-Prints a Markdown table for the README.
+then runs the four watch-time models (features, model, metrics, mart; not the ml metrics union,
+which needs the other domains' models) with `dbt run` --runs times, each measured by the
+harness (engagement_analytics.tooling.benchmarking: wall, CPU and peak memory of the process
+tree, the in-process Python model included), beside each model's own execution time. Prints
+Markdown.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import resource
-import statistics
-import subprocess
-import sys
-import time
 from pathlib import Path
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
-DBT = str(Path(sys.executable).parent / "dbt")
+from engagement_analytics.tooling.benchmarking import (
+    Report,
+    dbt_command,
+    generate_command,
+    measure_dbt,
+    measurements_table,
+    node_seconds_table,
+    row_counts,
+    run_checked,
+    work_environment,
+)
+
 STAGING = ["accepted_category_values", "+stg_feed__interactions", "+stg_feed__users", "+stg_feed__videos"]
-SELECTION = "int_interactions_featurized_for_watch_time+"
-MODELS = ["int_interactions_featurized_for_watch_time", "watch_time_model_predictions",
-          "watch_time_model_metrics", "watch_time_predictions"]
+MODELS = [
+    "int_interactions_featurized_for_watch_time",
+    "watch_time_model_predictions",
+    "watch_time_model_metrics",
+    "watch_time_predictions",
+]
 
 
-def dbt(args: list[str], env: dict[str, str]) -> tuple[float, float, float]:
-    """Run dbt in a child process: (wall seconds, CPU seconds, peak RSS MiB) of that child."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    started = time.perf_counter()
-    done = subprocess.run([DBT, *args, "--profiles-dir", ".", "--project-dir", "."], cwd=PROJECT_DIR, env=env,
-                          capture_output=True, text=True)
-    wall = time.perf_counter() - started
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if done.returncode != 0:
-        raise SystemExit(f"dbt {' '.join(args)} failed:\n{done.stdout[-4000:]}\n{done.stderr[-2000:]}")
-    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
-    return wall, cpu, after.ru_maxrss / 1024
-
-
-def main() -> int:
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--raw", type=Path, default=None, help="an already generated raw folder")
     parser.add_argument("--work", type=Path, default=Path("/tmp/watch-time-benchmark"))
-    args = parser.parse_args()
+    return parser.parse_args(argv)
 
+
+def run(args: argparse.Namespace) -> Report:
     raw_dir = args.raw or args.work / f"raw-sf{args.scale:g}"
+    report = Report(f"Watch-time models on {args.raw or f'SF{args.scale:g} (seed {args.seed})'}")
     if args.raw is None and not (raw_dir / "truth.json").exists():
-        subprocess.run([sys.executable, "-m", "engagement_analytics", "generate", "--quiet", "--scale",
-                        str(args.scale), "--seed", str(args.seed), "--out", str(raw_dir)], check=True)
-    env = dict(os.environ, WAREHOUSE_RAW_DIR=str(raw_dir), WAREHOUSE_DB=str(args.work / "warehouse.duckdb"),
-               DBT_TARGET_PATH=str(args.work / "target"), DBT_LOG_PATH=str(args.work / "logs"),
-               WAREHOUSE_TARGET="dev")
-    dbt(["build", "--select", *STAGING, "--exclude", "test_type:data"], env)
-
-    walls, cpus, peaks, per_model = [], [], [], {m: [] for m in MODELS}
-    for _ in range(args.runs):
-        wall, cpu, peak = dbt(["run", "--select", SELECTION, "--exclude", "ml_model_metrics"], env)
-        walls.append(wall)
-        cpus.append(cpu)
-        peaks.append(peak)
-        results = json.loads((args.work / "target" / "run_results.json").read_text())["results"]
-        for result in results:
-            name = result["unique_id"].split(".")[-1]
-            if name in per_model:
-                per_model[name].append(result["execution_time"])
-    interactions = subprocess.run(
-        [sys.executable, "-c", "import duckdb, sys; print(duckdb.connect(sys.argv[1], read_only=True).execute("
-         "'select count(*) from intermediate.int_interactions_featurized_for_watch_time').fetchall()[0][0])",
-         str(args.work / "warehouse.duckdb")], capture_output=True, text=True, check=True).stdout.strip()
-
-    print(f"watch-time models, {int(interactions):,} interactions, median of {args.runs} runs, "
-          f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
-    print("| step | median wall s |")
-    print("|---|---|")
-    for name, seconds in per_model.items():
-        print(f"| {name} | {statistics.median(seconds):.1f} |")
-    print(f"| dbt run (all four, with dbt start-up) | {statistics.median(walls):.1f} |")
-    print(f"\nCPU s of the dbt run (median): {statistics.median(cpus):.1f}; "
-          f"peak RSS of the dbt process: {max(peaks):.0f} MiB")
-    return 0
+        run_checked(generate_command(args.scale, args.seed, raw_dir))
+    env = work_environment(raw_dir, args.work, WAREHOUSE_TARGET="dev")
+    run_checked(dbt_command("build", "--select", *STAGING, "--exclude", "test_type:data"), env)
+    models, per_model = measure_dbt(
+        "dbt run of the four watch-time models",
+        ["run", "--select", *MODELS],
+        args.runs,
+        env,
+        args.work / "target",
+    )
+    interactions = row_counts(
+        args.work / "warehouse.duckdb",
+        {"n": "select count(*) from intermediate.int_interactions_featurized_for_watch_time"},
+    )["n"]
+    report.add(f"{interactions:,} interactions.")
+    report.add(measurements_table([models]))
+    report.add(node_seconds_table(per_model, MODELS))
+    return report
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    print(run(parse_args()).render())

@@ -1,3 +1,3 @@
-from engagement_analytics.cli import main
+from engagement_analytics.tooling.cli import main
 
 raise SystemExit(main())

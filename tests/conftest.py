@@ -18,8 +18,9 @@ import duckdb
 import pandas as pd
 import pytest
 
-from engagement_analytics.generator import generate
-from engagement_analytics.warehouse import PROJECT_DIR, BuildPaths, run_dbt
+from engagement_analytics.tooling.analyses import Analysis, compile_analyses
+from engagement_analytics.tooling.generator import generate
+from engagement_analytics.tooling.warehouse import PROJECT_DIR, BuildPaths, run_dbt
 
 TEST_SCALE = float(os.environ.get("WAREHOUSE_TEST_SCALE", "0.02"))
 TEST_SEED = int(os.environ.get("WAREHOUSE_TEST_SEED", "7"))
@@ -111,12 +112,14 @@ class BuiltWarehouse:
 
 
 def build_paths(base: Path, raw_dir: Path) -> BuildPaths:
-    return BuildPaths(raw_dir=raw_dir, warehouse_db=base / "warehouse.duckdb",
-                      target_dir=base / "target", log_dir=base / "logs")
+    return BuildPaths(
+        raw_dir=raw_dir, warehouse_db=base / "warehouse.duckdb", target_dir=base / "target", log_dir=base / "logs"
+    )
 
 
-def build_warehouse(base: Path, raw_dir: Path, *dbt_args: str, on_line: Callable[[str], None] | None = None
-                    ) -> tuple[subprocess.CompletedProcess, dict]:
+def build_warehouse(
+    base: Path, raw_dir: Path, *dbt_args: str, on_line: Callable[[str], None] | None = None
+) -> tuple[subprocess.CompletedProcess, dict]:
     """`dbt build` into a warehouse under ``base``; returns the process and run_results.json."""
     paths = build_paths(base, raw_dir)
     result = run_dbt(["build", *dbt_args], paths, capture=True, on_line=on_line)
@@ -134,14 +137,25 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.Con
     write_real_claims(raw_dir)
     select = ["--select", TEST_SELECT, "--indirect-selection", "cautious"] if TEST_SELECT else []
     say(pytestconfig, f"session warehouse: dbt build {' '.join(select)}".rstrip())
-    result, run_results = build_warehouse(base, raw_dir, *select,
-                                          on_line=dbt_progress(pytestconfig, "session warehouse"))
+    result, run_results = build_warehouse(
+        base, raw_dir, *select, on_line=dbt_progress(pytestconfig, "session warehouse")
+    )
     staging = [r for r in run_results["results"] if r["unique_id"].startswith("model.engagement_warehouse.stg_")]
     if not staging or any(r["status"] != "success" for r in staging):
         # Nothing can be tested without staging; a failing mart fails test_dbt_build_passes_every_node.
-        pytest.exit(f"dbt build could not build staging:\n{result.stdout[-6000:]}\n{result.stderr[-3000:]}",
-                    returncode=1)
+        pytest.exit(
+            f"dbt build could not build staging:\n{result.stdout[-6000:]}\n{result.stderr[-3000:]}", returncode=1
+        )
     return BuiltWarehouse(build_paths(base, raw_dir), truth, result, run_results, uses_real_claims=True)
+
+
+@pytest.fixture(scope="session")
+def compiled_analyses(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Analysis]:
+    """Every analysis compiled by dbt against an empty warehouse file named like the built ones
+    (the file name is the catalog name in the compiled SQL), for tests that run analyses on
+    hand-made tables in a file of that name."""
+    base = tmp_path_factory.mktemp("analyses")
+    return compile_analyses(build_paths(base, base / "raw"))
 
 
 @pytest.fixture(scope="session")
@@ -156,7 +170,7 @@ def small_raw_folder(tmp_path_factory: pytest.TempPathFactory, pytestconfig: pyt
 
 def copy_contract_files(source: Path, target: Path, names: Iterable[str] | None = None) -> Path:
     """Copy contract files (all of them by default) from ``source`` into a new folder ``target``."""
-    from engagement_analytics.contract import CONTRACT
+    from engagement_analytics.tooling.contract import CONTRACT
 
     target.mkdir(parents=True)
     for name in names if names is not None else [contract.name for contract in CONTRACT]:
@@ -198,10 +212,14 @@ def publishing_build(config: pytest.Config, label: str, raw_dir: Path, base: Pat
     import contextlib
     import io
 
-    from engagement_analytics.warehouse import build
+    from engagement_analytics.tooling.warehouse import build
 
-    paths = BuildPaths(raw_dir=raw_dir, warehouse_db=base / "bi" / "warehouse.duckdb",
-                       target_dir=base / "target", log_dir=base / "logs")
+    paths = BuildPaths(
+        raw_dir=raw_dir,
+        warehouse_db=base / "bi" / "warehouse.duckdb",
+        target_dir=base / "target",
+        log_dir=base / "logs",
+    )
     dbt_lines: list[str] = []
     progress = dbt_progress(config, label)
 
@@ -212,8 +230,11 @@ def publishing_build(config: pytest.Config, label: str, raw_dir: Path, base: Pat
     printed = io.StringIO()
     started = time.monotonic()
     say(config, f"{label}: python -m engagement_analytics build {' '.join(dbt_args)}".rstrip())
-    with pytest.MonkeyPatch.context() as patch, contextlib.redirect_stdout(printed), \
-            contextlib.redirect_stderr(printed):
+    with (
+        pytest.MonkeyPatch.context() as patch,
+        contextlib.redirect_stdout(printed),
+        contextlib.redirect_stderr(printed),
+    ):
         patch.setenv("WAREHOUSE_RAW_DIR", str(raw_dir))
         patch.setenv("WAREHOUSE_DB", str(paths.warehouse_db))
         patch.setenv("DBT_TARGET_PATH", str(paths.target_dir))

@@ -22,26 +22,32 @@ PROJECT = "engagement_warehouse"
 CAPTURE_KEY = ["user_id", "captured_at"]
 
 
-class MartMissing(Exception):
+class MissingMartError(Exception):
     """A mart the check reads was not built; the message names the failing node upstream."""
 
 
 def failing_nodes(run_results: dict) -> list[str]:
     """Every node of a `dbt build` that errored or failed, with the first line of its message."""
-    return [f"{r['unique_id']} ({r['status']}): {(r.get('message') or '').strip().splitlines()[0][:160]}"
-            if (r.get("message") or "").strip() else f"{r['unique_id']} ({r['status']})"
-            for r in run_results.get("results", []) if r["status"] in ("error", "fail", "runtime error")]
+    return [
+        f"{r['unique_id']} ({r['status']}): {(r.get('message') or '').strip().splitlines()[0][:160]}"
+        if (r.get("message") or "").strip()
+        else f"{r['unique_id']} ({r['status']})"
+        for r in run_results.get("results", [])
+        if r["status"] in ("error", "fail", "runtime error")
+    ]
 
 
 def read_mart(build: BuiltWarehouse, name: str, columns: str = "*") -> pd.DataFrame:
-    """A mart as a frame; when it is missing, MartMissing says how its build went."""
+    """A mart as a frame; when it is missing, MissingMartError says how its build went."""
     try:
         return build.query(f"select {columns} from marts.{name}")
     except duckdb.CatalogException:
         status = {r["unique_id"]: r["status"] for r in build.run_results.get("results", [])}
         node = f"model.{PROJECT}.{name}"
-        raise MartMissing(f"marts.{name} was not built ({status.get(node, 'not run')}); failing nodes: "
-                          f"{failing_nodes(build.run_results) or 'none'}") from None
+        raise MissingMartError(
+            f"marts.{name} was not built ({status.get(node, 'not run')}); failing nodes: "
+            f"{failing_nodes(build.run_results) or 'none'}"
+        ) from None
 
 
 def raw_sql(build: BuiltWarehouse, sql: str) -> pd.DataFrame:
@@ -50,10 +56,13 @@ def raw_sql(build: BuiltWarehouse, sql: str) -> pd.DataFrame:
 
 # --- feed ------------------------------------------------------------------------------------
 
+
 def raw_fan_months(build: BuiltWarehouse) -> pd.DataFrame:
     """Fan watch time (a user's watch time on videos of their preferred genre) per user, genre and
     calendar month, straight from the raw files."""
-    return raw_sql(build, """
+    return raw_sql(
+        build,
+        """
         select i.user_id, u.preferred_genre as genre,
                cast(date_trunc('month', i.first_click_timestamp) as date) as activity_month,
                sum(i.watch_time) as seconds
@@ -62,7 +71,8 @@ def raw_fan_months(build: BuiltWarehouse) -> pd.DataFrame:
         inner join read_parquet('{raw}/videos.parquet') as v on i.video_id = v.video_id
         where v.genre = u.preferred_genre
         group by all
-    """)
+    """,
+    )
 
 
 @dataclass
@@ -81,8 +91,9 @@ def measure_drops(build: BuiltWarehouse, top_n: int = 3) -> DropMeasure:
     errors = {}
     for genre, seconds in truth["drop_seconds"].items():
         delta = drops.loc[drops["genre"] == genre, "watch_time_delta_seconds"]
-        errors[genre] = float("inf") if delta.empty or pd.isna(delta.iloc[0]) else abs(
-            float(delta.iloc[0]) + seconds) / seconds
+        errors[genre] = (
+            float("inf") if delta.empty or pd.isna(delta.iloc[0]) else abs(float(delta.iloc[0]) + seconds) / seconds
+        )
     months = sorted({pd.Timestamp(m).date().isoformat() for m in drops["analysis_month"].dropna()})
     return DropMeasure(months, truth["analysis_month"], top, list(truth["drop_genres"]), errors)
 
@@ -107,8 +118,7 @@ def measure_drivers(build: BuiltWarehouse) -> DriverMeasure:
     fans = raw_fan_months(build)
     fans["activity_month"] = pd.to_datetime(fans["activity_month"])
     before = fans[(fans["activity_month"] == previous) & (fans["seconds"] > 0)]
-    contributors = read_mart(build, "genre_decline_contributors",
-                             "user_id, genre, fan_watch_time_seconds")
+    contributors = read_mart(build, "genre_decline_contributors", "user_id, genre, fan_watch_time_seconds")
     expected, listed = {}, {}
     for genre, drivers in truth["drop_drivers"].items():
         watched = set(before.loc[before["genre"] == genre, "user_id"].astype("int64"))
@@ -138,12 +148,18 @@ def measure_series(build: BuiltWarehouse) -> SeriesMeasure:
     series_of = {int(v): i for i, members in enumerate(build.truth["feed"]["series"]) for v in members}
     top = read_mart(build, "video_top_coview_match", "video_id, matched_video_id")
     top = top[top["video_id"].isin(list(series_of))]
-    same = [series_of.get(int(m)) == series_of[int(v)] for v, m in zip(top["video_id"], top["matched_video_id"])]
-    outside = [(int(v), int(m)) for v, m, ok in zip(top["video_id"], top["matched_video_id"], same) if not ok]
+    same = [
+        series_of.get(int(m)) == series_of[int(v)]
+        for v, m in zip(top["video_id"], top["matched_video_id"], strict=True)
+    ]
+    outside = [
+        (int(v), int(m)) for v, m, ok in zip(top["video_id"], top["matched_video_id"], same, strict=True) if not ok
+    ]
     return SeriesMeasure(len(series_of), len(top), int(sum(same)), outside)
 
 
 # --- face ------------------------------------------------------------------------------------
+
 
 @dataclass
 class AnomalyMeasure:
@@ -190,11 +206,17 @@ def measure_segments(build: BuiltWarehouse) -> SegmentMeasure:
     profile = segments["user_id"].map(planted)
     known = profile.notna()
     ari = adjusted_rand_score(profile[known], segments.loc[known, "segment_id"]) if known.any() else float("nan")
-    return SegmentMeasure(len(segments), len(planted), int(segments["segment_id"].nunique()),
-                          len(truth["profile_definitions"]), float(ari))
+    return SegmentMeasure(
+        len(segments),
+        len(planted),
+        int(segments["segment_id"].nunique()),
+        len(truth["profile_definitions"]),
+        float(ari),
+    )
 
 
 # --- experiments -----------------------------------------------------------------------------
+
 
 def _same_name(a: pd.Series, b: str) -> pd.Series:
     return a.astype(str).str.strip().str.lower() == b.strip().lower()
@@ -212,22 +234,34 @@ def measure_arms(build: BuiltWarehouse) -> pd.DataFrame:
                 continue
             metrics = dict.fromkeys([primary, *planted["planted_lift_rel"]])
             for metric in metrics:
-                found = results[(results["experiment_id"] == experiment_id) & (results["metric"] == metric)
-                                & _same_name(results["variant"], arm)]
+                found = results[
+                    (results["experiment_id"] == experiment_id)
+                    & (results["metric"] == metric)
+                    & _same_name(results["variant"], arm)
+                ]
                 row = found.iloc[0] if len(found) else None
                 control_mean = None if row is None else row.get("control_mean")
-                cuped_rel = (float(row["cuped_lift_abs"]) / float(control_mean)
-                             if row is not None and control_mean and not pd.isna(row["cuped_lift_abs"]) else np.nan)
-                rows.append({
-                    "experiment_id": experiment_id, "arm": arm, "metric": metric, "primary": metric == primary,
-                    "has_effect": planted["has_effect"], "found": row is not None,
-                    "planted_lift_rel": planted["planted_lift_rel"].get(metric),
-                    "lift_rel": np.nan if row is None else float(row["lift_rel"]),
-                    "cuped_lift_rel": cuped_rel,
-                    "cuped_ci_low": np.nan if row is None else float(row["cuped_ci_low"]),
-                    "cuped_ci_high": np.nan if row is None else float(row["cuped_ci_high"]),
-                    "decision": None if row is None else row["decision"],
-                })
+                cuped_rel = (
+                    float(row["cuped_lift_abs"]) / float(control_mean)
+                    if row is not None and control_mean and not pd.isna(row["cuped_lift_abs"])
+                    else np.nan
+                )
+                rows.append(
+                    {
+                        "experiment_id": experiment_id,
+                        "arm": arm,
+                        "metric": metric,
+                        "primary": metric == primary,
+                        "has_effect": planted["has_effect"],
+                        "found": row is not None,
+                        "planted_lift_rel": planted["planted_lift_rel"].get(metric),
+                        "lift_rel": np.nan if row is None else float(row["lift_rel"]),
+                        "cuped_lift_rel": cuped_rel,
+                        "cuped_ci_low": np.nan if row is None else float(row["cuped_ci_low"]),
+                        "cuped_ci_high": np.nan if row is None else float(row["cuped_ci_high"]),
+                        "decision": None if row is None else row["decision"],
+                    }
+                )
     return pd.DataFrame(rows)
 
 
@@ -236,8 +270,9 @@ def independent_srm_p(build: BuiltWarehouse, experiment_id: str) -> float:
     file without the planted guardrail breaches."""
     truth = build.truth["experiments"][experiment_id]
     breached = {int(u) for users in truth["guardrail_breaches"].values() for u in users}
-    raw = raw_sql(build, "select experiment_id, user_id, variant "
-                         "from read_parquet('{raw}/experiment_assignments.parquet')")
+    raw = raw_sql(
+        build, "select experiment_id, user_id, variant from read_parquet('{raw}/experiment_assignments.parquet')"
+    )
     raw = raw[(raw["experiment_id"] == experiment_id) & ~raw["user_id"].isin(list(breached))]
     arms = truth["arms"]
     counts = np.array([int(_same_name(raw["variant"], arm).sum()) for arm in arms])
@@ -251,14 +286,21 @@ def measure_srm(build: BuiltWarehouse) -> pd.DataFrame:
     for experiment_id, truth in build.truth["experiments"].items():
         mine = results[results["experiment_id"] == experiment_id]
         flags = set(mine["srm_flag"].dropna().astype(bool))
-        rows.append({
-            "experiment_id": experiment_id, "has_srm": truth["has_srm"], "rows": len(mine),
-            "flags": sorted(flags), "srm_p_value": float(mine["srm_p_value"].min()) if len(mine) else np.nan,
-            "independent_p": independent_srm_p(build, experiment_id),
-        })
+        rows.append(
+            {
+                "experiment_id": experiment_id,
+                "has_srm": truth["has_srm"],
+                "rows": len(mine),
+                "flags": sorted(flags),
+                "srm_p_value": float(mine["srm_p_value"].min()) if len(mine) else np.nan,
+                "independent_p": independent_srm_p(build, experiment_id),
+            }
+        )
     return pd.DataFrame(rows)
 
 
 def quarantined_counts(build: BuiltWarehouse) -> pd.DataFrame:
-    return build.query("select source_table, quarantine_reason, count(*) as n_rows "
-                       "from staging.quarantined_rows group by all order by all")
+    return build.query(
+        "select source_table, quarantine_reason, count(*) as n_rows "
+        "from staging.quarantined_rows group by all order by all"
+    )

@@ -1,4 +1,4 @@
-"""The row-for-row comparison of two warehouses (engagement_analytics.comparison)."""
+"""The row-for-row comparison of two warehouses (engagement_analytics.tooling.comparison)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from pathlib import Path
 
 import duckdb
 
-from engagement_analytics.comparison import compare_warehouses, table_checksums
+from engagement_analytics.tooling.comparison import compare_warehouses, table_checksums
 
 
 def _warehouse(path: Path, rows: list[tuple], extra_table: bool = False) -> Path:

@@ -9,16 +9,20 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from engagement_analytics import cli, warehouse
-from engagement_analytics.contract import CONTRACT, CONTRACT_BY_NAME, check_folder, readable_as
-from engagement_analytics.generator import CONTRACT_FILES
-from engagement_analytics.generator.claims import CLAIMS_HEADER
-from engagement_analytics.generator.experiments import EXPERIMENTS_HEADER
+from engagement_analytics.tooling import cli, warehouse
+from engagement_analytics.tooling.contract import CONTRACT, CONTRACT_BY_NAME, check_folder, readable_as
+from engagement_analytics.tooling.generator import CONTRACT_FILES
+from engagement_analytics.tooling.generator.claims import CLAIMS_HEADER
+from engagement_analytics.tooling.generator.experiments import EXPERIMENTS_HEADER
 
 # One row of typed values per contract column type.
 SAMPLE_VALUES = {
-    "BIGINT": "cast(1 as bigint)", "INTEGER": "cast(2 as integer)", "DOUBLE": "cast(0.5 as double)",
-    "DATE": "date '2026-01-05'", "TIMESTAMP": "timestamp '2026-01-05 10:00:00'", "VARCHAR": "'text'",
+    "BIGINT": "cast(1 as bigint)",
+    "INTEGER": "cast(2 as integer)",
+    "DOUBLE": "cast(0.5 as double)",
+    "DATE": "date '2026-01-05'",
+    "TIMESTAMP": "timestamp '2026-01-05 10:00:00'",
+    "VARCHAR": "'text'",
 }
 
 
@@ -85,21 +89,25 @@ def test_a_missing_column_names_file_column_and_type(tmp_path: Path):
 def test_columns_match_in_any_order_and_case_and_extra_columns_are_ignored(tmp_path: Path):
     raw = write_folder(tmp_path / "raw")
     columns = contract_columns("interactions.parquet")
-    shuffled = {name.upper() if i % 2 else name.title(): columns[name]
-                for i, name in enumerate(reversed(list(columns)))}
+    shuffled = {
+        name.upper() if i % 2 else name.title(): columns[name] for i, name in enumerate(reversed(list(columns)))
+    }
     write_file(raw, "interactions.parquet", {**shuffled, "device": "'phone'"})
     write_file(raw, "experiments.csv", {name.upper(): "x" for name in reversed(EXPERIMENTS_HEADER)})
     assert errors(raw) == []
 
 
-@pytest.mark.parametrize(("column", "expression", "stored"), [
-    ("user_id", "[1, 2]", "INTEGER[]"),
-    ("user_id", "{'a': 1}", "STRUCT(a INTEGER)"),
-    ("user_id", "true", "BOOLEAN"),
-    ("captured_at", "cast(1767225600 as bigint)", "BIGINT"),
-    ("x", "cast('ab' as blob)", "BLOB"),
-    ("landmark_id", "timestamp '2026-01-01'", "TIMESTAMP"),
-])
+@pytest.mark.parametrize(
+    ("column", "expression", "stored"),
+    [
+        ("user_id", "[1, 2]", "INTEGER[]"),
+        ("user_id", "{'a': 1}", "STRUCT(a INTEGER)"),
+        ("user_id", "true", "BOOLEAN"),
+        ("captured_at", "cast(1767225600 as bigint)", "BIGINT"),
+        ("x", "cast('ab' as blob)", "BLOB"),
+        ("landmark_id", "timestamp '2026-01-01'", "TIMESTAMP"),
+    ],
+)
 def test_a_type_that_cannot_be_read_is_an_error(tmp_path: Path, column: str, expression: str, stored: str):
     raw = write_folder(tmp_path / "raw")
     write_file(raw, "user_facial_data.parquet", {**contract_columns("user_facial_data.parquet"), column: expression})
@@ -110,20 +118,34 @@ def test_a_type_that_cannot_be_read_is_an_error(tmp_path: Path, column: str, exp
 def test_types_staging_can_parse_are_accepted(tmp_path: Path):
     """Text anywhere (parsed row by row), any number for a number, a date for a timestamp."""
     raw = write_folder(tmp_path / "raw")
-    write_file(raw, "interactions.parquet", {
-        "interaction_id": "'17'", "user_id": "cast(1 as decimal(20, 0))", "video_id": "cast(1 as ubigint)",
-        "watch_time": "cast(1.5 as float)", "first_click_timestamp": "cast('2026-01-05 10:00:00' as timestamp_ns)",
-        "interaction_type": "'view'", "shares": "cast(1 as tinyint)"})
+    write_file(
+        raw,
+        "interactions.parquet",
+        {
+            "interaction_id": "'17'",
+            "user_id": "cast(1 as decimal(20, 0))",
+            "video_id": "cast(1 as ubigint)",
+            "watch_time": "cast(1.5 as float)",
+            "first_click_timestamp": "cast('2026-01-05 10:00:00' as timestamp_ns)",
+            "interaction_type": "'view'",
+            "shares": "cast(1 as tinyint)",
+        },
+    )
     write_file(raw, "videos.parquet", {"video_id": "1", "genre": "42", "upload_date": "timestamp '2026-01-05 10:00'"})
     assert errors(raw) == []
-    assert readable_as("DECIMAL(18,3)", "DOUBLE") and readable_as("DATE", "VARCHAR")
-    assert not readable_as("MAP(VARCHAR, INTEGER)", "VARCHAR") and not readable_as("BOOLEAN", "DOUBLE")
+    assert readable_as("DECIMAL(18,3)", "DOUBLE")
+    assert readable_as("DATE", "VARCHAR")
+    assert not readable_as("MAP(VARCHAR, INTEGER)", "VARCHAR")
+    assert not readable_as("BOOLEAN", "DOUBLE")
 
 
 def test_a_timestamp_with_a_time_zone_is_a_warning_not_an_error(tmp_path: Path):
     raw = write_folder(tmp_path / "raw")
-    write_file(raw, "product_interactions.parquet", {
-        **contract_columns("product_interactions.parquet"), "started_at": "timestamptz '2026-01-05 10:00:00+00'"})
+    write_file(
+        raw,
+        "product_interactions.parquet",
+        {**contract_columns("product_interactions.parquet"), "started_at": "timestamptz '2026-01-05 10:00:00+00'"},
+    )
     checked = check_folder(raw)
     assert checked.ok
     assert [(p.file, p.column) for p in checked.warnings] == [("product_interactions.parquet", "started_at")]
@@ -158,18 +180,22 @@ def test_a_present_domain_needs_every_file(tmp_path: Path):
     raw = write_folder(tmp_path / "raw")
     (raw / "user_expressions.parquet").unlink()
     assert errors(raw) == [
-        f"user_expressions.parquet: is missing: the face domain needs it (user_facial_data.parquet, "
-        f"product_interactions.parquet are present in {raw})"]
+        (
+            f"user_expressions.parquet: is missing: the face domain needs it (user_facial_data.parquet, "
+            f"product_interactions.parquet are present in {raw})"
+        )
+    ]
 
 
 def test_only_the_present_domains_are_built_and_the_others_say_why(tmp_path: Path):
     raw = write_folder(tmp_path / "raw", ["users.parquet", "videos.parquet", "interactions.parquet"])
     checked = check_folder(raw)
-    assert checked.ok and checked.domains == ["feed"]
+    assert checked.ok
+    assert checked.domains == ["feed"]
     assert checked.skipped == {
         "moderation": f"files not found in {raw} (claims_videos.csv)",
         "face": f"files not found in {raw} (user_facial_data.parquet, user_expressions.parquet, "
-                "product_interactions.parquet)",
+        "product_interactions.parquet)",
         "experiments": f"files not found in {raw} (experiments.csv, experiment_assignments.parquet)",
     }
     assert checked.summary().splitlines()[0] == "building domains: feed"
@@ -177,8 +203,12 @@ def test_only_the_present_domains_are_built_and_the_others_say_why(tmp_path: Pat
 
 def test_experiments_need_a_surface_and_a_folder_needs_a_domain(tmp_path: Path):
     raw = write_folder(tmp_path / "raw", ["experiments.csv", "experiment_assignments.parquet"])
-    assert errors(raw) == [f"experiments.csv, experiment_assignments.parquet: experiments need the files of a "
-                           f"surface they test (feed or face); none found in {raw}"]
+    assert errors(raw) == [
+        (
+            f"experiments.csv, experiment_assignments.parquet: experiments need the files of a "
+            f"surface they test (feed or face); none found in {raw}"
+        )
+    ]
     empty = tmp_path / "empty"
     empty.mkdir()
     [error] = errors(empty)
@@ -186,8 +216,9 @@ def test_experiments_need_a_surface_and_a_folder_needs_a_domain(tmp_path: Path):
     assert errors(tmp_path / "absent") == [f"{tmp_path / 'absent'}: is not a folder"]
 
 
-def test_build_stops_before_dbt_with_exit_code_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                 capsys: pytest.CaptureFixture):
+def test_build_stops_before_dbt_with_exit_code_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+):
     raw = write_folder(tmp_path / "raw")
     write_file(raw, "user_facial_data.parquet", {**contract_columns("user_facial_data.parquet"), "x": "true"})
     monkeypatch.setenv("WAREHOUSE_RAW_DIR", str(raw))
@@ -201,8 +232,9 @@ def test_build_stops_before_dbt_with_exit_code_2(tmp_path: Path, monkeypatch: py
     assert "user_facial_data.parquet: column x is BOOLEAN, which cannot be read as DOUBLE" in err.splitlines()
 
 
-def test_build_passes_the_present_domains_to_dbt(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                 capsys: pytest.CaptureFixture):
+def test_build_passes_the_present_domains_to_dbt(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+):
     raw = write_folder(tmp_path / "raw", ["claims_videos.csv"])
     monkeypatch.setenv("WAREHOUSE_RAW_DIR", str(raw))
     monkeypatch.setenv("WAREHOUSE_DB", str(tmp_path / "warehouse.duckdb"))

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from engagement_analytics.warehouse import generate_docs
+from engagement_analytics.tooling.warehouse import generate_docs
 from tests.conftest import TEST_SELECT, BuiltWarehouse
 
 PROJECT = "engagement_warehouse"
@@ -57,7 +57,7 @@ def coverage_problems(manifest: dict, catalog: dict) -> list[str]:
                 problems.append(f"{uid}.{name}: column has no description")
         # Columns the built relation has but the YAML does not list.
         built = catalog_nodes.get(uid, {}).get("columns", {})
-        for name in sorted(set(n.lower() for n in built) - set(documented)):
+        for name in sorted({n.lower() for n in built} - set(documented)):
             problems.append(f"{uid}.{name}: column is not in the YAML")
         if node["resource_type"] == "model" and not _primary_key_tested(uid, tests):
             problems.append(f"{uid}: no primary-key test (unique + not_null, or unique_combination_of_columns)")
@@ -112,8 +112,11 @@ def test_every_model_is_in_the_catalog(docs_artifacts):
     """The catalog check sees every column only when every model was built."""
     if TEST_SELECT:
         pytest.fail("WAREHOUSE_TEST_SELECT is set: the catalog covers only part of the project")
-    models = {uid for uid, n in docs_artifacts["manifest"]["nodes"].items()
-              if n["resource_type"] == "model" and n["package_name"] == PROJECT}
+    models = {
+        uid
+        for uid, n in docs_artifacts["manifest"]["nodes"].items()
+        if n["resource_type"] == "model" and n["package_name"] == PROJECT
+    }
     assert models - set(docs_artifacts["catalog"]["nodes"]) == set()
 
 
@@ -125,13 +128,18 @@ def test_gate_fails_on_an_undescribed_column(docs_artifacts):
     model_id = "model.engagement_warehouse.stg_feed__users"
     manifest["nodes"][model_id]["columns"]["preferred_genre"]["description"] = ""
     catalog["nodes"][model_id]["columns"]["shadow_column"] = {"name": "shadow_column", "type": "INTEGER"}
-    manifest["nodes"] = {uid: n for uid, n in manifest["nodes"].items()
-                         if not (n["resource_type"] == "test" and n.get("attached_node") == model_id)}
+    manifest["nodes"] = {
+        uid: n
+        for uid, n in manifest["nodes"].items()
+        if not (n["resource_type"] == "test" and n.get("attached_node") == model_id)
+    }
     baseline = set(coverage_problems(docs_artifacts["manifest"], docs_artifacts["catalog"]))
     new = set(coverage_problems(manifest, catalog)) - baseline
-    assert new == {f"{model_id}.preferred_genre: column has no description",
-                   f"{model_id}.shadow_column: column is not in the YAML",
-                   f"{model_id}: no primary-key test (unique + not_null, or unique_combination_of_columns)"}
+    assert new == {
+        f"{model_id}.preferred_genre: column has no description",
+        f"{model_id}.shadow_column: column is not in the YAML",
+        f"{model_id}: no primary-key test (unique + not_null, or unique_combination_of_columns)",
+    }
 
 
 def test_gate_fails_on_an_undescribed_macro_and_source(docs_artifacts):
@@ -141,8 +149,10 @@ def test_gate_fails_on_an_undescribed_macro_and_source(docs_artifacts):
     manifest["sources"][source_id]["columns"]["user_id"]["description"] = " "
     baseline = set(coverage_problems(docs_artifacts["manifest"], docs_artifacts["catalog"]))
     new = set(coverage_problems(manifest, docs_artifacts["catalog"])) - baseline
-    assert new == {f"{source_id}.user_id: column has no description",
-                   "macro.engagement_warehouse.record_key: no description (add it to macros/_macros.yml)"}
+    assert new == {
+        f"{source_id}.user_id: column has no description",
+        "macro.engagement_warehouse.record_key: no description (add it to macros/_macros.yml)",
+    }
 
 
 def test_site_is_one_self_contained_file(docs_artifacts):

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from engagement_analytics.face.forecasting import (
+from engagement_analytics.domains.face.forecasting import (
     BACKTEST_DTYPES,
     FALLBACK_NAME,
     FORECAST_DTYPES,
@@ -38,6 +38,7 @@ MODELS = {MODEL_NAME, SEASONAL_NAIVE, MOVING_AVERAGE}
 
 # --- helpers ---------------------------------------------------------------------------------
 
+
 def test_panel_from_sessions_sums_days_starts_series_on_their_first_day_and_fills_gaps():
     con = duckdb.connect()
     sessions = con.sql("""
@@ -52,11 +53,13 @@ def test_panel_from_sessions_sums_days_starts_series_on_their_first_day_and_fill
     assert panel.first_date == np.datetime64("2026-01-01")
     assert panel.dates[-1] == np.datetime64("2026-01-05")
     assert list(panel.keys.itertuples(index=False, name=None)) == [(1, "Animoji"), (1, "FaceID"), (2, "FaceID")]
-    expected = np.array([
-        [30.0, 0.0, 0.0, 20.0, 0.0],
-        [np.nan, np.nan, np.nan, np.nan, 8.5],
-        [np.nan, np.nan, 3.0, 0.0, 0.0],
-    ])
+    expected = np.array(
+        [
+            [30.0, 0.0, 0.0, 20.0, 0.0],
+            [np.nan, np.nan, np.nan, np.nan, 8.5],
+            [np.nan, np.nan, 3.0, 0.0, 0.0],
+        ]
+    )
     assert np.array_equal(panel.values, expected, equal_nan=True)
 
 
@@ -103,8 +106,10 @@ def test_model_reproduces_a_noiseless_season_or_trend_exactly(slope: float, fact
     truth = noiseless(slope, factors)
     history = np.vstack([truth[:210], 2 * truth[:210]])
     forecast, lower, upper = seasonal_damped_trend(history, HORIZON, 2, np.array(["a", "a"]), EXACT)
-    assert np.allclose(forecast[0], truth[210:]) and np.allclose(forecast[1], 2 * truth[210:])
-    assert np.allclose(lower, forecast) and np.allclose(upper, forecast)  # no residual spread
+    assert np.allclose(forecast[0], truth[210:])
+    assert np.allclose(forecast[1], 2 * truth[210:])
+    assert np.allclose(lower, forecast)
+    assert np.allclose(upper, forecast)
 
 
 def test_model_follows_a_noiseless_seasonal_trend_closely():
@@ -142,8 +147,10 @@ def test_backtest_model_beats_both_baselines_on_seasonal_counts():
     keys = pd.DataFrame({"user_id": np.arange(150), "product": "Animoji"})
 
     result = backtest(Panel(keys, values, first_date), HORIZON, origins=3, min_history_days=56, params=ModelParams())
-    assert set(result["model_name"]) == MODELS and len(result) == 3 * HORIZON
-    assert (result["origins"] == 3).all() and (result["forecasts"] == 450).all()
+    assert set(result["model_name"]) == MODELS
+    assert len(result) == 3 * HORIZON
+    assert (result["origins"] == 3).all()
+    assert (result["forecasts"] == 450).all()
     means = result.groupby("model_name")[["mae", "smape", "mase"]].mean()
     for metric in ("mae", "smape", "mase"):
         assert means.loc[MODEL_NAME, metric] < means.loc[SEASONAL_NAIVE, metric], metric
@@ -164,7 +171,8 @@ def test_forecast_panel_rows_dates_and_short_history_fallback():
     dates = frame.loc[frame["user_id"] == 1, "forecast_date"].to_numpy().astype("datetime64[D]")
     assert np.array_equal(dates, last + np.arange(1, HORIZON + 1).astype("timedelta64[D]"))
     names = frame.groupby("user_id")["model_name"].first()
-    assert names.loc[1] == MODEL_NAME and names.loc[3] == FALLBACK_NAME
+    assert names.loc[1] == MODEL_NAME
+    assert names.loc[3] == FALLBACK_NAME
     fallback = frame[frame["user_id"] == 3]
     assert np.allclose(fallback["forecast_seconds"], np.mean(values[2, -28:][~np.isnan(values[2, -28:])]))
     assert (frame["lower_80"] <= frame["forecast_seconds"]).all()
@@ -174,8 +182,11 @@ def test_forecast_panel_rows_dates_and_short_history_fallback():
 
 def sessions_relation(con: duckdb.DuckDBPyConnection, days: int, users: list[int]) -> duckdb.DuckDBPyRelation:
     """One FaceID session a day for each user over ``days`` days from 2026-01-01."""
-    rows = [(u, pd.Timestamp("2026-01-01 09:00") + pd.Timedelta(days=d), "FaceID", 4.0 + (d % 7))
-            for u in users for d in range(days)]
+    rows = [
+        (u, pd.Timestamp("2026-01-01 09:00") + pd.Timedelta(days=d), "FaceID", 4.0 + (d % 7))
+        for u in users
+        for d in range(days)
+    ]
     frame = pd.DataFrame(rows, columns=["user_id", "started_at", "product", "interaction_time_seconds"])
     frame["user_id"] = frame["user_id"].astype("int64")
     return con.from_df(frame)
@@ -189,13 +200,16 @@ def assert_typed(frame: pd.DataFrame, dtypes: dict[str, str]) -> None:
 
 def test_no_sessions_give_typed_empty_forecasts_and_backtest():
     con = duckdb.connect()
-    empty = con.sql("select 1::bigint as user_id, timestamp '2026-01-01' as started_at, 'FaceID' as product, "
-                    "1.0::double as interaction_time_seconds where false")
+    empty = con.sql(
+        "select 1::bigint as user_id, timestamp '2026-01-01' as started_at, 'FaceID' as product, "
+        "1.0::double as interaction_time_seconds where false"
+    )
     panel = panel_from_sessions(empty)
     assert panel.values.shape == (0, 0)
     forecasts = forecast_panel(panel, HORIZON, min_history_days=56, params=ModelParams())
     result = backtest(panel, HORIZON, origins=4, min_history_days=56, params=ModelParams())
-    assert len(forecasts) == 0 and len(result) == 0
+    assert len(forecasts) == 0
+    assert len(result) == 0
     assert_typed(forecasts, FORECAST_DTYPES)
     assert_typed(result, BACKTEST_DTYPES)
 
@@ -209,7 +223,8 @@ def test_spans_shorter_than_the_backtest_forecast_with_the_fallback(days: int):
     forecasts = forecast_panel(panel, HORIZON, min_history_days=56, params=ModelParams())
     assert_typed(forecasts, FORECAST_DTYPES)
     assert set(forecasts["user_id"]) == {big, 3}  # an id above 2**53 is exact
-    assert (forecasts["model_name"] == FALLBACK_NAME).all() and (forecasts["history_days"] == days).all()
+    assert (forecasts["model_name"] == FALLBACK_NAME).all()
+    assert (forecasts["history_days"] == days).all()
     expected = np.mean([4.0 + (d % 7) for d in range(max(0, days - 28), days)])
     assert np.allclose(forecasts["forecast_seconds"], expected)
     result = backtest(panel, HORIZON, origins=4, min_history_days=56, params=ModelParams())
@@ -223,24 +238,33 @@ def test_a_three_year_span_forecasts_and_backtests_every_origin():
     keys = pd.DataFrame({"user_id": np.arange(40, dtype=np.int64) + 2**60, "product": "Animoji"})
     panel = Panel(keys, values, first_date)
     forecasts = forecast_panel(panel, HORIZON, min_history_days=56, params=ModelParams())
-    assert len(forecasts) == 40 * HORIZON and (forecasts["model_name"] == MODEL_NAME).all()
+    assert len(forecasts) == 40 * HORIZON
+    assert (forecasts["model_name"] == MODEL_NAME).all()
     assert forecasts["forecast_seconds"].notna().all()
     assert set(forecasts["user_id"]) == set(keys["user_id"])
     result = backtest(panel, HORIZON, origins=4, min_history_days=56, params=ModelParams())
-    assert len(result) == 3 * HORIZON and (result["origins"] == 4).all() and (result["forecasts"] == 160).all()
+    assert len(result) == 3 * HORIZON
+    assert (result["origins"] == 4).all()
+    assert (result["forecasts"] == 160).all()
     assert_typed(result, BACKTEST_DTYPES)
 
 
 # --- built marts -----------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def staged_daily(warehouse: BuiltWarehouse) -> pd.DataFrame:
     """Daily totals per user and product, straight from staging with pandas."""
     sessions = warehouse.query(
-        "select user_id, product, started_at, interaction_time_seconds from staging.stg_face__product_interactions")
+        "select user_id, product, started_at, interaction_time_seconds from staging.stg_face__product_interactions"
+    )
     sessions["activity_date"] = sessions["started_at"].dt.normalize()
-    return (sessions.groupby(["user_id", "product", "activity_date"])["interaction_time_seconds"].sum()
-            .rename("seconds").reset_index())
+    return (
+        sessions.groupby(["user_id", "product", "activity_date"])["interaction_time_seconds"]
+        .sum()
+        .rename("seconds")
+        .reset_index()
+    )
 
 
 @pytest.fixture(scope="module")
@@ -291,8 +315,9 @@ def test_backtest_has_every_model_and_horizon_and_the_model_wins(backtest_mart: 
 
 
 def test_backtest_seasonal_naive_matches_pandas(staged_daily: pd.DataFrame, backtest_mart: pd.DataFrame):
-    wide = staged_daily.pivot_table(index=["user_id", "product"], columns="activity_date", values="seconds",
-                                    aggfunc="sum")
+    wide = staged_daily.pivot_table(
+        index=["user_id", "product"], columns="activity_date", values="seconds", aggfunc="sum"
+    )
     all_days = pd.date_range(staged_daily["activity_date"].min(), staged_daily["activity_date"].max())
     wide = wide.reindex(columns=all_days)
     started = wide.notna().cumsum(axis=1) > 0
@@ -305,7 +330,7 @@ def test_backtest_seasonal_naive_matches_pandas(staged_daily: pd.DataFrame, back
         history = wide.iloc[:, :origin]
         eligible = history.notna().sum(axis=1) >= 56
         history = history[eligible]
-        actual = wide.iloc[:, origin:origin + HORIZON][eligible]
+        actual = wide.iloc[:, origin : origin + HORIZON][eligible]
         scale = (history - history.shift(7, axis=1)).abs().mean(axis=1)
         for h in range(1, HORIZON + 1):
             naive = history.iloc[:, origin - 7 + (h - 1) % 7]
@@ -321,11 +346,16 @@ def test_backtest_seasonal_naive_matches_pandas(staged_daily: pd.DataFrame, back
 def test_usage_trends_match_numpy_and_the_planted_trend(warehouse: BuiltWarehouse, staged_daily: pd.DataFrame):
     trends = warehouse.query("select * from marts.user_product_usage_trends")
     first, last = staged_daily["activity_date"].min(), staged_daily["activity_date"].max()
-    weekly = staged_daily.assign(week_start=staged_daily["activity_date"]
-                                 - pd.to_timedelta(staged_daily["activity_date"].dt.day_of_week, unit="D"))
+    weekly = staged_daily.assign(
+        week_start=staged_daily["activity_date"]
+        - pd.to_timedelta(staged_daily["activity_date"].dt.day_of_week, unit="D")
+    )
     weekly = weekly.groupby(["user_id", "product", "week_start"])["seconds"].sum()
-    complete_weeks = [w for w in pd.date_range(first - pd.Timedelta(days=first.weekday()), last, freq="7D")
-                      if w >= first and w + pd.Timedelta(days=6) <= last]
+    complete_weeks = [
+        w
+        for w in pd.date_range(first - pd.Timedelta(days=first.weekday()), last, freq="7D")
+        if w >= first and w + pd.Timedelta(days=6) <= last
+    ]
     rng = np.random.default_rng(0)
     series = trends[["user_id", "product"]].drop_duplicates().reset_index(drop=True)
     for _, (user_id, product) in series.iloc[rng.choice(len(series), 25, replace=False)].iterrows():
@@ -342,7 +372,8 @@ def test_usage_trends_match_numpy_and_the_planted_trend(warehouse: BuiltWarehous
     complete = trends[trends["is_complete_week"]]
     means = complete.groupby(["user_id", "product"])["interaction_seconds"].mean()
     slopes = trends.drop_duplicates(["user_id", "product"]).set_index(["user_id", "product"])[
-        "trend_slope_seconds_per_week"]
+        "trend_slope_seconds_per_week"
+    ]
     # Relative trend of all series together: summed slope over summed mean weekly seconds.
     pooled = slopes.groupby("product").sum() / means.groupby("product").sum()
     for product, planted in warehouse.truth["face"]["weekly_trend"].items():
@@ -350,32 +381,42 @@ def test_usage_trends_match_numpy_and_the_planted_trend(warehouse: BuiltWarehous
         assert pooled[product] == pytest.approx(planted, abs=0.004), product
 
 
-def test_model_metrics_hold_the_backtest_headline_against_the_stronger_baseline(warehouse: BuiltWarehouse,
-                                                                              backtest_mart: pd.DataFrame):
+def test_model_metrics_hold_the_backtest_headline_against_the_stronger_baseline(
+    warehouse: BuiltWarehouse, backtest_mart: pd.DataFrame
+):
     metrics = warehouse.query("select * from intermediate.interaction_time_forecast_model_metrics").set_index("metric")
     assert set(metrics.index) == {"mae", "smape", "mase", "interval_coverage_80", "rows"}
     assert (metrics["model_name"] == "interaction_time_forecast_seasonal_damped_trend").all()
     assert (metrics["dataset_type"] == "test").all()
-    weighted = backtest_mart.assign(weight=backtest_mart["forecasts"]).groupby("model_name").apply(
-        lambda g: pd.Series({m: np.average(g[m], weights=g["weight"]) for m in ("mae", "smape", "mase")}))
+    weighted = (
+        backtest_mart.assign(weight=backtest_mart["forecasts"])
+        .groupby("model_name")
+        .apply(lambda g: pd.Series({m: np.average(g[m], weights=g["weight"]) for m in ("mae", "smape", "mase")}))
+    )
     for metric in ("mae", "smape", "mase"):
         assert metrics.loc[metric, "value"] == pytest.approx(weighted.loc[MODEL_NAME, metric], rel=1e-9)
         baselines = weighted.drop(index=MODEL_NAME)[metric]
         assert metrics.loc[metric, "baseline_name"] == baselines.idxmin()
         assert metrics.loc[metric, "baseline_value"] == pytest.approx(baselines.min(), rel=1e-9)
-    assert metrics.loc["rows", "value"] == backtest_mart.loc[backtest_mart["model_name"] == MODEL_NAME,
-                                                             "forecasts"].sum()
+    assert (
+        metrics.loc["rows", "value"] == backtest_mart.loc[backtest_mart["model_name"] == MODEL_NAME, "forecasts"].sum()
+    )
     assert pd.isna(metrics.loc["interval_coverage_80", "baseline_name"])
-    shared = warehouse.query("select * from marts.ml_model_metrics "
-                             "where model_name = 'interaction_time_forecast_seasonal_damped_trend'")
+    shared = warehouse.query(
+        "select * from marts.ml_model_metrics where model_name = 'interaction_time_forecast_seasonal_damped_trend'"
+    )
     assert len(shared) == len(metrics)
 
 
 def test_losing_to_a_baseline_is_a_warning_not_an_error(warehouse: BuiltWarehouse):
     """The beats-baselines check on the forecast is configured to warn; it ran and did not error."""
-    node = [r for r in warehouse.run_results["results"]
-            if r["unique_id"].startswith("test.") and "interaction_time_forecast_beats_its_baselines" in r["unique_id"]]
-    assert len(node) == 1 and node[0]["status"] in ("pass", "warn")
+    node = [
+        r
+        for r in warehouse.run_results["results"]
+        if r["unique_id"].startswith("test.") and "interaction_time_forecast_beats_its_baselines" in r["unique_id"]
+    ]
+    assert len(node) == 1
+    assert node[0]["status"] in ("pass", "warn")
     manifest = json.loads((warehouse.paths.target_dir / "manifest.json").read_text())
     test_node = manifest["nodes"][node[0]["unique_id"]]
     assert test_node["config"]["severity"].lower() == "warn"

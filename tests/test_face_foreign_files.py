@@ -16,13 +16,18 @@ import pandas as pd
 import pytest
 from sklearn.metrics import adjusted_rand_score
 
-from engagement_analytics.generator import generate
-from engagement_analytics.warehouse import PROJECT_DIR
+from engagement_analytics.tooling.generator import generate
+from engagement_analytics.tooling.warehouse import PROJECT_DIR
 from tests.conftest import build_warehouse
 
 FACE_FILES = ("user_facial_data.parquet", "user_expressions.parquet", "product_interactions.parquet")
-FACE_SELECT = ("--select", "+path:models/marts/face", "+interaction_time_forecast_model_metrics",
-               "--indirect-selection", "cautious")
+FACE_SELECT = (
+    "--select",
+    "+path:models/marts/face",
+    "+interaction_time_forecast_model_metrics",
+    "--indirect-selection",
+    "cautious",
+)
 KEY = ["user_id", "captured_at"]
 ID_OFFSET = 2**60  # ids far above 2**53, where a float64 would round them
 MEDIAPIPE_LANDMARKS = 468
@@ -82,12 +87,22 @@ def write(frame: pd.DataFrame, path: Path, types: dict[str, str]) -> None:
         con.close()
 
 
-LANDMARK_TYPES = {"user_id": "bigint", "captured_at": "timestamp", "landmark_id": "integer",
-                  "x": "double", "y": "double", "z": "double"}
-EXPRESSION_TYPES = {"user_id": "bigint", "recorded_at": "timestamp", "expression_type": "varchar",
-                    "expression_strength": "double"}
+LANDMARK_TYPES = {
+    "user_id": "bigint",
+    "captured_at": "timestamp",
+    "landmark_id": "integer",
+    "x": "double",
+    "y": "double",
+    "z": "double",
+}
+EXPRESSION_TYPES = {
+    "user_id": "bigint",
+    "recorded_at": "timestamp",
+    "expression_type": "varchar",
+    "expression_strength": "double",
+}
 SESSION_TYPES = {"user_id": "bigint", "started_at": "timestamp", "product": "varchar", "interaction_time": "double"}
-TYPES = dict(zip(FACE_FILES, (LANDMARK_TYPES, EXPRESSION_TYPES, SESSION_TYPES)))
+TYPES = dict(zip(FACE_FILES, (LANDMARK_TYPES, EXPRESSION_TYPES, SESSION_TYPES), strict=True))
 
 
 def build_case(base: Path, source: Path, rewrite: dict[str, Callable[[pd.DataFrame], pd.DataFrame]]) -> FaceBuild:
@@ -102,6 +117,7 @@ def build_case(base: Path, source: Path, rewrite: dict[str, Callable[[pd.DataFra
 
 
 # --- the rewrites --------------------------------------------------------------------------------
+
 
 def to_pixels(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.assign(x=frame["x"] * 1920, y=frame["y"] * 1080, z=frame["z"] * 1000)
@@ -125,8 +141,12 @@ def to_mediapipe(frame: pd.DataFrame) -> pd.DataFrame:
     for j in range(7):
         ids = frame["landmark_id"] * 7 + j
         keep = ids < MEDIAPIPE_LANDMARKS
-        part = frame[keep].assign(landmark_id=ids[keep], x=frame.loc[keep, "x"] + offsets[j, 0],
-                                  y=frame.loc[keep, "y"] + offsets[j, 1], z=frame.loc[keep, "z"] + offsets[j, 2])
+        part = frame[keep].assign(
+            landmark_id=ids[keep],
+            x=frame.loc[keep, "x"] + offsets[j, 0],
+            y=frame.loc[keep, "y"] + offsets[j, 1],
+            z=frame.loc[keep, "z"] + offsets[j, 2],
+        )
         copies.append(part)
     return pd.concat(copies, ignore_index=True)
 
@@ -140,14 +160,17 @@ def single_capture_users(frame: pd.DataFrame) -> pd.DataFrame:
 def with_unknown_types(profiles: dict[int, str]) -> Callable[[pd.DataFrame], pd.DataFrame]:
     """The frowning profile's classifier learnt 'smirk': 60% of those users' frowns are written
     ' Smirk ' (any case and spacing); plus two rows with an empty type, which stay quarantined."""
+
     def rewrite(frame: pd.DataFrame) -> pd.DataFrame:
         rng = np.random.default_rng(5)
         frowning = frame["user_id"].map(profiles).eq("frowning_focused")
         relabel = frowning & frame["expression_type"].eq("frown") & (rng.random(len(frame)) < SMIRK_SHARE_OF_FROWNS)
         frame = frame.assign(expression_type=np.where(relabel, " Smirk ", frame["expression_type"]))
-        blank = frame.head(2).assign(expression_type=["", "   "],
-                                     recorded_at=pd.Timestamp("2020-01-01") + pd.to_timedelta([1, 2], unit="s"))
+        blank = frame.head(2).assign(
+            expression_type=["", "   "], recorded_at=pd.Timestamp("2020-01-01") + pd.to_timedelta([1, 2], unit="s")
+        )
         return pd.concat([frame, blank], ignore_index=True)
+
     return rewrite
 
 
@@ -164,17 +187,23 @@ def three_years(frame: pd.DataFrame) -> pd.DataFrame:
 
 # --- the builds ----------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def builds(generated: tuple[Path, dict], tmp_path_factory: pytest.TempPathFactory) -> dict[str, FaceBuild]:
     source, truth = generated
     profiles = {int(k): v for k, v in truth["face"]["profiles"].items()}
     cases = {
         "normalised": {"user_expressions.parquet": with_unknown_types(profiles)},
-        "pixels": {"user_facial_data.parquet": lambda f: shift_ids(to_pixels(f)),
-                   "user_expressions.parquet": shift_ids, "product_interactions.parquet": shift_ids},
+        "pixels": {
+            "user_facial_data.parquet": lambda f: shift_ids(to_pixels(f)),
+            "user_expressions.parquet": shift_ids,
+            "product_interactions.parquet": shift_ids,
+        },
         "metres": {"user_facial_data.parquet": to_metres, "product_interactions.parquet": three_years},
-        "mediapipe": {"user_facial_data.parquet": lambda f: to_mediapipe(single_capture_users(f)),
-                      "product_interactions.parquet": one_month},
+        "mediapipe": {
+            "user_facial_data.parquet": lambda f: to_mediapipe(single_capture_users(f)),
+            "product_interactions.parquet": one_month,
+        },
     }
     out = {}
     for name, rewrite in cases.items():
@@ -185,7 +214,9 @@ def builds(generated: tuple[Path, dict], tmp_path_factory: pytest.TempPathFactor
 def test_every_face_build_passes(builds: dict[str, FaceBuild]):
     for name, build in builds.items():
         assert build.returncode == 0, (name, build.stdout[-3000:])
-        failed = {node: status for node, status in build.statuses().items() if status not in ("success", "pass", "warn")}
+        failed = {
+            node: status for node, status in build.statuses().items() if status not in ("success", "pass", "warn")
+        }
         assert not failed, (name, failed)
 
 
@@ -214,7 +245,8 @@ def test_anomalies_are_the_same_in_pixels_and_metres(builds: dict[str, FaceBuild
         assert (got == expected).all(), (unit, pd.concat([got, expected], axis=1)[got != expected])
     print("anomaly precision/recall by unit:", results)
     for unit, (precision, recall) in results.items():
-        assert precision >= 0.95 and recall >= 0.95, (unit, precision, recall)
+        assert precision >= 0.95, (unit, precision, recall)
+        assert recall >= 0.95, (unit, precision, recall)
         assert (precision, recall) == results["normalised"], unit
 
 
@@ -230,8 +262,11 @@ def test_fixed_frame_bounds_are_off_by_default(builds: dict[str, FaceBuild]):
     for unit in ("pixels", "metres"):
         raw = read(builds[unit].raw_dir, "user_facial_data.parquet")
         assert (raw["x"] < 0).any() or (raw["x"] > 1).any(), unit
-        flagged = builds[unit].query("select count(*) as n from marts.landmark_capture_anomalies "
-                                     "where reason = 'out_of_range'")["n"].iloc[0]
+        flagged = (
+            builds[unit]
+            .query("select count(*) as n from marts.landmark_capture_anomalies where reason = 'out_of_range'")["n"]
+            .iloc[0]
+        )
         captures = builds[unit].query("select count(*) as n from marts.landmark_capture_anomalies")["n"].iloc[0]
         assert flagged < 0.05 * captures, unit
 
@@ -256,27 +291,37 @@ def test_mediapipe_captures_expect_468_landmarks(builds: dict[str, FaceBuild], p
     kept = planted[planted["user_id"] % 10 != 0]
     precision, recall = precision_recall(multi, kept)
     print(f"mediapipe-like: precision {precision:.3f} recall {recall:.3f}")
-    assert precision >= 0.95 and recall >= 0.95
+    assert precision >= 0.95
+    assert recall >= 0.95
 
 
 def test_variance_marts_keep_any_landmark_id(builds: dict[str, FaceBuild]):
-    variance = builds["mediapipe"].query("select min(landmark_id) as lo, max(landmark_id) as hi, "
-                                         "count(distinct landmark_id) as n from marts.user_landmark_variance")
+    variance = builds["mediapipe"].query(
+        "select min(landmark_id) as lo, max(landmark_id) as hi, "
+        "count(distinct landmark_id) as n from marts.user_landmark_variance"
+    )
     assert variance.iloc[0].tolist() == [0, MEDIAPIPE_LANDMARKS - 1, MEDIAPIPE_LANDMARKS]
 
 
 def test_unknown_expression_types_survive_to_the_segments(builds: dict[str, FaceBuild], generated: tuple[Path, dict]):
     build = builds["normalised"]
     truth = generated[1]
-    staged = build.query("select expression_type, is_known_expression_type, count(*) as n "
-                         "from staging.stg_face__expressions group by all").set_index("expression_type")
-    assert "smirk" in staged.index and not staged.loc["smirk", "is_known_expression_type"]
+    staged = build.query(
+        "select expression_type, is_known_expression_type, count(*) as n "
+        "from staging.stg_face__expressions group by all"
+    ).set_index("expression_type")
+    assert "smirk" in staged.index
+    assert not staged.loc["smirk", "is_known_expression_type"]
     assert staged.drop(index="smirk")["is_known_expression_type"].all()
-    blanks = build.query("select quarantine_reason, count(*) as n from staging.base_face__expressions "
-                         "where quarantine_reason is not null group by all")
-    assert dict(zip(blanks["quarantine_reason"], blanks["n"])) == {"missing_key": 2}
+    blanks = build.query(
+        "select quarantine_reason, count(*) as n from staging.base_face__expressions "
+        "where quarantine_reason is not null group by all"
+    )
+    assert dict(zip(blanks["quarantine_reason"], blanks["n"], strict=True)) == {"missing_key": 2}
     warn = [r for r in build.run_results["results"] if "only_known_expression_types" in r["unique_id"]]
-    assert len(warn) == 1 and warn[0]["status"] == "warn" and warn[0]["failures"] == staged.loc["smirk", "n"]
+    assert len(warn) == 1
+    assert warn[0]["status"] == "warn"
+    assert warn[0]["failures"] == staged.loc["smirk", "n"]
 
     segments = build.query("select * from marts.user_expression_segments order by user_id")
     planted_profiles = segments["user_id"].map({int(k): v for k, v in truth["face"]["profiles"].items()})
@@ -297,8 +342,9 @@ def test_unknown_expression_types_survive_to_the_segments(builds: dict[str, Face
 
     # The frowning segment is told apart by its smirks, and its label says so.
     mix = build.query("select * from marts.expression_segment_type_shares")
-    frowning_segment = planted_profiles.groupby(segments["segment_id"]).agg(
-        lambda s: (s == "frowning_focused").mean()).idxmax()
+    frowning_segment = (
+        planted_profiles.groupby(segments["segment_id"]).agg(lambda s: (s == "frowning_focused").mean()).idxmax()
+    )
     smirk = mix[(mix["expression_type"] == "smirk")].set_index("segment_id")
     assert smirk.loc[frowning_segment, "lift"] >= 1.5
     assert not smirk["is_known_expression_type"].any()
@@ -309,8 +355,14 @@ def test_ids_above_2_pow_53_survive_every_face_mart(builds: dict[str, FaceBuild]
     build = builds["pixels"]
     raw = read(build.raw_dir, "product_interactions.parquet")
     expected_ids = set(raw["user_id"].astype("int64"))
-    for mart in ("landmark_capture_anomalies", "user_landmark_consistency", "user_expression_segments",
-                 "user_expression_type_shares", "interaction_time_forecasts", "user_product_usage_trends"):
+    for mart in (
+        "landmark_capture_anomalies",
+        "user_landmark_consistency",
+        "user_expression_segments",
+        "user_expression_type_shares",
+        "interaction_time_forecasts",
+        "user_product_usage_trends",
+    ):
         ids = build.query(f"select distinct user_id from marts.{mart}")["user_id"].astype("int64")
         assert ids.min() > ID_OFFSET, mart
         if mart in ("interaction_time_forecasts", "user_product_usage_trends"):
@@ -328,7 +380,9 @@ def test_one_month_of_sessions_forecasts_with_the_fallback_and_an_empty_backtest
     assert (forecasts["model_name"] == "moving_average_fallback_short_history").all()
     assert (forecasts["history_days"] <= 31).all()
     assert build.query("select count(*) as n from marts.interaction_time_forecast_backtest")["n"].iloc[0] == 0
-    assert build.query("select count(*) as n from intermediate.interaction_time_forecast_model_metrics")["n"].iloc[0] == 0
+    assert (
+        build.query("select count(*) as n from intermediate.interaction_time_forecast_model_metrics")["n"].iloc[0] == 0
+    )
 
 
 def test_three_years_of_sessions_forecast_and_backtest(builds: dict[str, FaceBuild]):
@@ -340,7 +394,8 @@ def test_three_years_of_sessions_forecast_and_backtest(builds: dict[str, FaceBui
     last = sessions["started_at"].max().normalize()
     assert pd.to_datetime(forecasts["forecast_date"]).min() == last + pd.Timedelta(days=1)
     backtest = build.query("select * from marts.interaction_time_forecast_backtest")
-    assert len(backtest) == 3 * 14 and (backtest["origins"] == 4).all()
+    assert len(backtest) == 3 * 14
+    assert (backtest["origins"] == 4).all()
     metrics = build.query("select * from intermediate.interaction_time_forecast_model_metrics")
     assert set(metrics["metric"]) == {"mae", "smape", "mase", "interval_coverage_80", "rows"}
     assert (metrics["dataset_type"] == "test").all()
@@ -359,16 +414,22 @@ def test_a_header_only_folder_builds_every_face_mart_empty_and_typed(tmp_path: P
     assert all(r["status"] in ("success", "pass") for r in run_results["results"])
     built = duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True)
     try:
-        for table in ("int_expression_profiles_clustered", "int_interaction_times_forecasted",
-                      "int_forecast_models_backtested"):
+        for table in (
+            "int_expression_profiles_clustered",
+            "int_interaction_times_forecasted",
+            "int_forecast_models_backtested",
+        ):
             types = {row[0]: row[1] for row in built.execute(f"describe intermediate.{table}").fetchall()}
             assert "NULL" not in types.values(), (table, types)
             assert built.execute(f"select count(*) from intermediate.{table}").fetchall()[0][0] == 0
-        marts = [row[0] for row in built.execute(
-            "select table_name from information_schema.tables where table_schema = 'marts'").fetchall()]
+        marts = [
+            row[0]
+            for row in built.execute(
+                "select table_name from information_schema.tables where table_schema = 'marts'"
+            ).fetchall()
+        ]
         assert len(marts) == len(list((PROJECT_DIR / "models" / "marts" / "face").glob("*.sql")))
         for mart in marts:
             assert built.execute(f"select count(*) from marts.{mart}").fetchall()[0][0] == 0, mart
     finally:
         built.close()
-

@@ -1,4 +1,4 @@
-"""Landmark consistency and capture anomalies (issue 4, parts 1 and 2), checked against pandas
+"""Landmark consistency and capture anomalies, checked against pandas
 computations straight from the raw Parquet file and against the generator's planted anomalies."""
 
 from __future__ import annotations
@@ -24,8 +24,12 @@ def expected_variance(raw_landmarks: pd.DataFrame) -> pd.DataFrame:
     """Per user, calendar month and landmark: count and pandas sample variances (ddof=1)."""
     frame = raw_landmarks.assign(period_start=raw_landmarks["captured_at"].dt.to_period("M").dt.start_time)
     grouped = frame.groupby(["user_id", "period_start", "landmark_id"])
-    expected = grouped.agg(captures=("x", "size"), var_x=("x", lambda s: s.var(ddof=1)),
-                           var_y=("y", lambda s: s.var(ddof=1)), var_z=("z", lambda s: s.var(ddof=1)))
+    expected = grouped.agg(
+        captures=("x", "size"),
+        var_x=("x", lambda s: s.var(ddof=1)),
+        var_y=("y", lambda s: s.var(ddof=1)),
+        var_z=("z", lambda s: s.var(ddof=1)),
+    )
     expected["total_variance"] = expected[["var_x", "var_y", "var_z"]].sum(axis=1, min_count=3)
     return expected.reset_index()
 
@@ -49,13 +53,22 @@ def test_variance_matches_pandas_sample_variance(warehouse: BuiltWarehouse, expe
     mart = warehouse.query("select * from marts.user_landmark_variance")
     mart["period_start"] = pd.to_datetime(mart["period_start"])
     assert len(mart) == len(expected_variance)
-    merged = expected_variance.merge(mart, on=["user_id", "period_start", "landmark_id"], how="left",
-                                     suffixes=("_expected", ""), validate="one_to_one")
+    merged = expected_variance.merge(
+        mart,
+        on=["user_id", "period_start", "landmark_id"],
+        how="left",
+        suffixes=("_expected", ""),
+        validate="one_to_one",
+    )
     assert (merged["captures"] == merged["captures_expected"]).all()
     for column in ["var_x", "var_y", "var_z", "total_variance"]:
-        np.testing.assert_allclose(merged[column].to_numpy(dtype=float),
-                                   merged[f"{column}_expected"].to_numpy(dtype=float),
-                                   rtol=1e-9, atol=1e-15, equal_nan=True)
+        np.testing.assert_allclose(
+            merged[column].to_numpy(dtype=float),
+            merged[f"{column}_expected"].to_numpy(dtype=float),
+            rtol=1e-9,
+            atol=1e-15,
+            equal_nan=True,
+        )
 
 
 def test_period_end_is_the_last_day_of_the_month(warehouse: BuiltWarehouse):
@@ -74,39 +87,56 @@ def test_single_capture_landmarks_have_null_variance(warehouse: BuiltWarehouse, 
     assert mart.loc[mart["captures"] > 1, "total_variance"].notna().all()
 
 
-def test_consistency_percentile_definition(warehouse: BuiltWarehouse, raw_landmarks: pd.DataFrame,
-                                           expected_variance: pd.DataFrame):
+def test_consistency_percentile_definition(
+    warehouse: BuiltWarehouse, raw_landmarks: pd.DataFrame, expected_variance: pd.DataFrame
+):
     """Percentile = 100 x share of the month's other ranked users with a strictly higher mean variance."""
-    means = expected_variance.groupby(["user_id", "period_start"])["total_variance"].mean().rename(
-        "mean_total_variance").reset_index()
-    captures = (raw_landmarks.assign(period_start=raw_landmarks["captured_at"].dt.to_period("M").dt.start_time)
-                .groupby(["user_id", "period_start"])["captured_at"].nunique().rename("captures").reset_index())
+    means = (
+        expected_variance.groupby(["user_id", "period_start"])["total_variance"]
+        .mean()
+        .rename("mean_total_variance")
+        .reset_index()
+    )
+    captures = (
+        raw_landmarks.assign(period_start=raw_landmarks["captured_at"].dt.to_period("M").dt.start_time)
+        .groupby(["user_id", "period_start"])["captured_at"]
+        .nunique()
+        .rename("captures")
+        .reset_index()
+    )
     expected = captures.merge(means, on=["user_id", "period_start"], how="left")
     ranked = expected.dropna(subset=["mean_total_variance"]).copy()
     group = ranked.groupby("period_start")["mean_total_variance"]
     higher = group.rank(method="min", ascending=False) - 1
     ranked["percentile_expected"] = 100 * higher / (group.transform("size") - 1)
-    expected = expected.merge(ranked[["user_id", "period_start", "percentile_expected"]],
-                              on=["user_id", "period_start"], how="left")
+    expected = expected.merge(
+        ranked[["user_id", "period_start", "percentile_expected"]], on=["user_id", "period_start"], how="left"
+    )
 
     mart = warehouse.query("select * from marts.user_landmark_consistency")
     mart["period_start"] = pd.to_datetime(mart["period_start"])
     assert len(mart) == len(expected)
-    merged = expected.merge(mart, on=["user_id", "period_start"], suffixes=("_expected", ""),
-                            validate="one_to_one")
+    merged = expected.merge(mart, on=["user_id", "period_start"], suffixes=("_expected", ""), validate="one_to_one")
     assert (merged["captures"] == merged["captures_expected"]).all()
-    np.testing.assert_allclose(merged["mean_total_variance"].to_numpy(dtype=float),
-                               merged["mean_total_variance_expected"].to_numpy(dtype=float),
-                               rtol=1e-9, equal_nan=True)
-    np.testing.assert_allclose(merged["consistency_percentile"].to_numpy(dtype=float),
-                               merged["percentile_expected"].to_numpy(dtype=float), rtol=1e-9, equal_nan=True)
+    np.testing.assert_allclose(
+        merged["mean_total_variance"].to_numpy(dtype=float),
+        merged["mean_total_variance_expected"].to_numpy(dtype=float),
+        rtol=1e-9,
+        equal_nan=True,
+    )
+    np.testing.assert_allclose(
+        merged["consistency_percentile"].to_numpy(dtype=float),
+        merged["percentile_expected"].to_numpy(dtype=float),
+        rtol=1e-9,
+        equal_nan=True,
+    )
     # The least steady user of each month is at 0 (the steadiest at 100 unless tied).
     per_month = mart.dropna(subset=["consistency_percentile"]).groupby("period_start")["consistency_percentile"]
-    assert (per_month.min() == 0).all() and (per_month.max() > 90).all()
+    assert (per_month.min() == 0).all()
+    assert (per_month.max() > 90).all()
 
 
-def test_one_anomaly_row_per_capture_with_independent_deviation(anomalies: pd.DataFrame,
-                                                                raw_landmarks: pd.DataFrame):
+def test_one_anomaly_row_per_capture_with_independent_deviation(anomalies: pd.DataFrame, raw_landmarks: pd.DataFrame):
     """landmarks_present and capture_deviation (RMS distance to the per-landmark median shape)."""
     typical = raw_landmarks.groupby(["user_id", "landmark_id"])[["x", "y", "z"]].median()
     points = raw_landmarks.merge(typical.add_suffix("_typical").reset_index(), on=["user_id", "landmark_id"])

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from sklearn.metrics import adjusted_rand_score
 
-from engagement_analytics.face.segments import (
+from engagement_analytics.domains.face.segments import (
     SEGMENT_DTYPES,
     cluster_profiles,
     segment_label,
@@ -25,12 +25,15 @@ TYPES = ["neutral", "smile", "laugh", "surprise", "frown", "wink"]
 
 # --- helpers ---------------------------------------------------------------------------------
 
+
 def test_share_matrix_has_every_type_sorted_and_zero_for_types_a_user_never_showed():
-    long = pd.DataFrame({
-        "user_id": [2**60 + 1, 2**60 + 1, 7],
-        "expression_type": ["smile", "smirk", "wink"],
-        "type_share": [0.25, 0.75, 1.0],
-    })
+    long = pd.DataFrame(
+        {
+            "user_id": [2**60 + 1, 2**60 + 1, 7],
+            "expression_type": ["smile", "smirk", "wink"],
+            "type_share": [0.25, 0.75, 1.0],
+        }
+    )
     wide = share_matrix(long, np.array([7, 2**60 + 1, 9], dtype=np.int64))
     assert list(wide.columns) == ["smile", "smirk", "wink"]
     assert list(wide.index) == [7, 2**60 + 1, 9]  # ids above 2**53 stay exact
@@ -41,7 +44,8 @@ def test_share_matrix_has_every_type_sorted_and_zero_for_types_a_user_never_show
 def test_standardise_gives_zero_mean_unit_variance_and_zeros_for_constants():
     features = np.array([[1.0, 5.0], [2.0, 5.0], [3.0, 5.0], [6.0, 5.0]])
     scaled = standardise(features)
-    assert np.allclose(scaled[:, 0].mean(), 0) and np.allclose(scaled[:, 0].std(), 1)
+    assert np.allclose(scaled[:, 0].mean(), 0)
+    assert np.allclose(scaled[:, 0].std(), 1)
     assert np.allclose(scaled[:, 1], 0)
 
 
@@ -61,8 +65,11 @@ def test_cluster_profiles_picks_k_by_silhouette_and_numbers_segments_by_size():
     assert max(clustering.mean_silhouette_by_k, key=clustering.mean_silhouette_by_k.get) == 3
     assert adjusted_rand_score(truth, clustering.labels) == 1.0
     # 1 is the largest segment (the 60 points), 3 the smallest (20).
-    assert clustering.labels[0] == 1 and clustering.labels[60] == 3 and clustering.labels[80] == 2
-    assert clustering.silhouettes.shape == (120,) and clustering.silhouettes.min() > 0.5
+    assert clustering.labels[0] == 1
+    assert clustering.labels[60] == 3
+    assert clustering.labels[80] == 2
+    assert clustering.silhouettes.shape == (120,)
+    assert clustering.silhouettes.min() > 0.5
     again = cluster_profiles(points, k_min=2, k_max=6, seed=3)
     assert np.array_equal(again.labels, clustering.labels)
 
@@ -81,20 +88,23 @@ def test_silhouettes_from_distances_match_sklearn():
 def test_cluster_profiles_scores_k_on_a_sample_when_there_are_many_rows():
     points, truth = blobs([300, 200, 250, 150], seed=5)
     clustering = cluster_profiles(points, k_min=2, k_max=6, seed=1, silhouette_sample=200)
-    assert clustering.k == 4 and adjusted_rand_score(truth, clustering.labels) == 1.0
+    assert clustering.k == 4
+    assert adjusted_rand_score(truth, clustering.labels) == 1.0
     assert clustering.silhouettes.shape == (900,)
 
 
 def test_cluster_profiles_rejects_a_k_range_below_2_but_not_too_few_rows():
     points, _ = blobs([10, 10])
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"k range 1\.\.4 is empty or below 2"):
         cluster_profiles(points, k_min=1, k_max=4, seed=0)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"k range 5\.\.4 is empty or below 2"):
         cluster_profiles(points, k_min=5, k_max=4, seed=0)
     # Data, not configuration: two rows, or rows all alike, are one segment without silhouettes.
     for rows in (points[:2], np.zeros((6, 3))):
         clustering = cluster_profiles(rows, k_min=2, k_max=4, seed=0)
-        assert clustering.k == 1 and (clustering.labels == 1).all() and np.isnan(clustering.silhouettes).all()
+        assert clustering.k == 1
+        assert (clustering.labels == 1).all()
+        assert np.isnan(clustering.silhouettes).all()
     # k stops below the number of distinct rows.
     three = np.repeat(np.array([[0.0, 0.0], [5.0, 0.0], [0.0, 5.0]]), 4, axis=0)
     assert cluster_profiles(three, k_min=2, k_max=8, seed=0).k == 3
@@ -125,27 +135,45 @@ def test_segment_labels_are_unique():
     wide = pd.DataFrame([shares({"smile": 1.0}), shares({"smile": 1.0}), shares({"neutral": 1.0})])
     labels = segment_labels(wide, np.array([0.9, 0.9, 0.1]), np.array([1, 2, 3]))
     assert len(set(labels.values())) == 3
-    assert labels[1].endswith("(1)") and labels[2].endswith("(2)")
+    assert labels[1].endswith("(1)")
+    assert labels[2].endswith("(2)")
 
 
 def test_segment_users_returns_typed_frames_for_no_one_and_for_too_few_users():
-    long = pd.DataFrame({"user_id": pd.Series(dtype="int64"), "expression_type": pd.Series(dtype="str"),
-                         "type_share": pd.Series(dtype="float64")})
-    profiles = pd.DataFrame({"user_id": pd.Series(dtype="int64"), "expressions": pd.Series(dtype="int64"),
-                             "mean_strength": pd.Series(dtype="float64"), "strength_stddev": pd.Series(dtype="float64")})
+    long = pd.DataFrame(
+        {
+            "user_id": pd.Series(dtype="int64"),
+            "expression_type": pd.Series(dtype="str"),
+            "type_share": pd.Series(dtype="float64"),
+        }
+    )
+    profiles = pd.DataFrame(
+        {
+            "user_id": pd.Series(dtype="int64"),
+            "expressions": pd.Series(dtype="int64"),
+            "mean_strength": pd.Series(dtype="float64"),
+            "strength_stddev": pd.Series(dtype="float64"),
+        }
+    )
     empty = segment_users(profiles, long, k_min=2, k_max=8, seed=0)
-    assert len(empty) == 0 and empty.dtypes.astype(str).to_dict() == {
-        c: str(pd.Series(dtype=d).dtype) for c, d in SEGMENT_DTYPES.items()}
-    two = pd.DataFrame({"user_id": [2**60 + 3, 5], "expressions": [6, 9], "mean_strength": [0.2, 0.8],
-                        "strength_stddev": [0.1, 0.0]})
-    two_long = pd.DataFrame({"user_id": [2**60 + 3, 5], "expression_type": ["smirk", "smile"], "type_share": [1.0, 1.0]})
+    assert len(empty) == 0
+    assert empty.dtypes.astype(str).to_dict() == {c: str(pd.Series(dtype=d).dtype) for c, d in SEGMENT_DTYPES.items()}
+    two = pd.DataFrame(
+        {"user_id": [2**60 + 3, 5], "expressions": [6, 9], "mean_strength": [0.2, 0.8], "strength_stddev": [0.1, 0.0]}
+    )
+    two_long = pd.DataFrame(
+        {"user_id": [2**60 + 3, 5], "expression_type": ["smirk", "smile"], "type_share": [1.0, 1.0]}
+    )
     out = segment_users(two, two_long, k_min=2, k_max=8, seed=0)
     assert out["user_id"].tolist() == [5, 2**60 + 3]
-    assert (out["segment_id"] == 1).all() and (out["segments"] == 1).all() and out["silhouette"].isna().all()
+    assert (out["segment_id"] == 1).all()
+    assert (out["segments"] == 1).all()
+    assert out["silhouette"].isna().all()
     assert out.dtypes.astype(str).to_dict() == empty.dtypes.astype(str).to_dict()
 
 
 # --- built marts -----------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def segments(warehouse: BuiltWarehouse) -> pd.DataFrame:
@@ -156,7 +184,8 @@ def segments(warehouse: BuiltWarehouse) -> pd.DataFrame:
 def staged_profiles(warehouse: BuiltWarehouse) -> pd.DataFrame:
     """Profiles recomputed with plain pandas from staging: every type present, known or not."""
     expressions = warehouse.query(
-        "select user_id, expression_type, expression_strength from staging.stg_face__expressions")
+        "select user_id, expression_type, expression_strength from staging.stg_face__expressions"
+    )
     counts = pd.crosstab(expressions["user_id"], expressions["expression_type"])
     shares = counts.div(counts.sum(axis=1), axis=0)
     strength = expressions.groupby("user_id")["expression_strength"].agg(mean_strength="mean", strength_stddev="std")
@@ -177,8 +206,9 @@ def test_segments_recover_the_planted_profiles(warehouse: BuiltWarehouse, segmen
     assert segments["segments"].iloc[0] == len(warehouse.truth["face"]["profile_definitions"])
 
 
-def test_profile_features_match_pandas(segments: pd.DataFrame, staged_profiles: pd.DataFrame,
-                                      type_shares: pd.DataFrame):
+def test_profile_features_match_pandas(
+    segments: pd.DataFrame, staged_profiles: pd.DataFrame, type_shares: pd.DataFrame
+):
     actual = segments.set_index("user_id")
     assert set(actual.index) == set(staged_profiles.index)
     for column in ["mean_strength", "strength_stddev", "expressions"]:
@@ -191,10 +221,12 @@ def test_profile_features_match_pandas(segments: pd.DataFrame, staged_profiles: 
     assert (type_shares.groupby("user_id")["segment_id"].first() == actual.loc[wide.index, "segment_id"]).all()
 
 
-def test_segment_type_shares_are_the_segment_centres(segments: pd.DataFrame, type_shares: pd.DataFrame,
-                                                     warehouse: BuiltWarehouse):
+def test_segment_type_shares_are_the_segment_centres(
+    segments: pd.DataFrame, type_shares: pd.DataFrame, warehouse: BuiltWarehouse
+):
     mix = warehouse.query("select * from marts.expression_segment_type_shares").set_index(
-        ["segment_id", "expression_type"])
+        ["segment_id", "expression_type"]
+    )
     centres = type_shares.groupby(["segment_id", "expression_type"])["type_share"].mean()
     population = type_shares.groupby("expression_type")["type_share"].mean()
     assert np.allclose(mix.loc[centres.index, "mean_share"], centres)
@@ -234,12 +266,13 @@ def test_silhouettes_are_those_of_the_published_segments(segments: pd.DataFrame,
 def test_product_mix_matches_pandas_and_the_planted_preference(warehouse: BuiltWarehouse, segments: pd.DataFrame):
     mix = warehouse.query("select * from marts.expression_segment_product_mix").set_index("segment_id")
     sessions = warehouse.query(
-        "select user_id, product, interaction_time_seconds from staging.stg_face__product_interactions")
+        "select user_id, product, interaction_time_seconds from staging.stg_face__product_interactions"
+    )
     sessions = sessions.merge(segments[["user_id", "segment_id"]], on="user_id", how="inner")
-    seconds = sessions.pivot_table(index="segment_id", columns="product", values="interaction_time_seconds",
-                                   aggfunc="sum", fill_value=0)
-    counts = sessions.pivot_table(index="segment_id", columns="product", values="user_id", aggfunc="size",
-                                  fill_value=0)
+    seconds = sessions.pivot_table(
+        index="segment_id", columns="product", values="interaction_time_seconds", aggfunc="sum", fill_value=0
+    )
+    counts = sessions.pivot_table(index="segment_id", columns="product", values="user_id", aggfunc="size", fill_value=0)
     users = segments.groupby("segment_id").size()
     assert (mix["users"] == users.loc[mix.index]).all()
     assert np.allclose(mix["animoji_time_share"], (seconds["Animoji"] / seconds.sum(axis=1)).loc[mix.index])

@@ -21,7 +21,8 @@ def dense(warehouse: BuiltWarehouse) -> dict:
     user_ids = np.sort(warehouse.query("select user_id from staging.stg_feed__users")["user_id"].to_numpy())
     interactions = warehouse.query(
         "select user_id, video_id, cast(watch_time_seconds as double) as watch_time_seconds "
-        "from staging.stg_feed__interactions")
+        "from staging.stg_feed__interactions"
+    )
     totals = interactions.groupby(["user_id", "video_id"], as_index=False)["watch_time_seconds"].sum()
     totals = totals.sort_values(["user_id", "watch_time_seconds", "video_id"], ascending=[True, False, True])
     totals = totals[totals.groupby("user_id").cumcount() < CAP]

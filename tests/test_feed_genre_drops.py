@@ -14,7 +14,8 @@ from tests.conftest import BuiltWarehouse
 def fan_months(warehouse: BuiltWarehouse) -> pd.DataFrame:
     """Fan watch time per user and month, computed in pandas from the staging tables."""
     interactions = warehouse.query(
-        "select user_id, video_id, watch_time_seconds, first_clicked_at from staging.stg_feed__interactions")
+        "select user_id, video_id, watch_time_seconds, first_clicked_at from staging.stg_feed__interactions"
+    )
     videos = warehouse.query("select video_id, genre from staging.stg_feed__videos")
     users = warehouse.query("select user_id, preferred_genre from staging.stg_feed__users")
     # Staging keeps watch time as the warehouse's float type; sum in double, as the warehouse does.
@@ -34,36 +35,38 @@ def expected_monthly(warehouse: BuiltWarehouse, fan_months: pd.DataFrame) -> pd.
     months = pd.period_range(clicks.min(), clicks.max(), freq="M").to_timestamp()
     grid = pd.MultiIndex.from_product([genres, months], names=["genre", "activity_month"])
     totals = fan_months.groupby(["genre", "activity_month"]).agg(
-        fan_watch_time_seconds=("watch_time_seconds", "sum"), active_fans=("user_id", "nunique"))
+        fan_watch_time_seconds=("watch_time_seconds", "sum"), active_fans=("user_id", "nunique")
+    )
     monthly = totals.reindex(grid, fill_value=0).reset_index()
     monthly["prev"] = monthly.groupby("genre")["fan_watch_time_seconds"].shift(1)
     monthly["delta"] = monthly["fan_watch_time_seconds"] - monthly["prev"]
     return monthly
 
 
-def test_monthly_fan_watch_time_matches_pandas_with_zero_months(warehouse: BuiltWarehouse,
-                                                                  expected_monthly: pd.DataFrame):
+def test_monthly_fan_watch_time_matches_pandas_with_zero_months(
+    warehouse: BuiltWarehouse, expected_monthly: pd.DataFrame
+):
     mart = warehouse.query("select * from marts.genre_fan_watch_time_monthly order by genre, activity_month")
     mart["activity_month"] = pd.to_datetime(mart["activity_month"])
     assert len(mart) == len(expected_monthly)
-    merged = expected_monthly.merge(mart, on=["genre", "activity_month"], how="left", suffixes=("", "_mart"),
-                                    validate="one_to_one")
+    merged = expected_monthly.merge(
+        mart, on=["genre", "activity_month"], how="left", suffixes=("", "_mart"), validate="one_to_one"
+    )
     assert merged["fan_watch_time_seconds_mart"].notna().all()
     np.testing.assert_allclose(merged["fan_watch_time_seconds_mart"], merged["fan_watch_time_seconds"], rtol=1e-9)
     np.testing.assert_array_equal(merged["active_fans_mart"], merged["active_fans"])
     np.testing.assert_allclose(merged["prev_month_fan_watch_time_seconds"].astype(float), merged["prev"], rtol=1e-9)
-    np.testing.assert_allclose(merged["watch_time_delta_seconds"].astype(float), merged["delta"],
-                               rtol=1e-9, atol=1e-6)
+    np.testing.assert_allclose(merged["watch_time_delta_seconds"].astype(float), merged["delta"], rtol=1e-9, atol=1e-6)
 
 
-def test_top_three_drops_are_the_planted_genres_in_order(warehouse: BuiltWarehouse,
-                                                         expected_monthly: pd.DataFrame):
+def test_top_three_drops_are_the_planted_genres_in_order(warehouse: BuiltWarehouse, expected_monthly: pd.DataFrame):
     truth = warehouse.truth["feed"]
     drops = warehouse.query("select * from marts.genre_watch_time_drops")
     assert set(drops["analysis_month"].astype(str)) == {truth["analysis_month"]}
     top = drops[drops["drop_rank"] <= 3].sort_values("drop_rank")
     assert top["genre"].tolist() == truth["drop_genres"]
-    assert top["is_top_drop"].all() and drops["is_top_drop"].sum() == 3
+    assert top["is_top_drop"].all()
+    assert drops["is_top_drop"].sum() == 3
     # The same ranking from pandas, over every genre that fell.
     analysis = expected_monthly[expected_monthly["activity_month"] == pd.Timestamp(truth["analysis_month"])]
     fell = analysis[analysis["delta"] < 0].sort_values(["delta", "genre"])
@@ -77,17 +80,19 @@ def test_top_three_drops_are_the_planted_genres_in_order(warehouse: BuiltWarehou
 
 
 def test_decline_contributors_match_the_pandas_ranking(warehouse: BuiltWarehouse, fan_months: pd.DataFrame):
-    drops = warehouse.query("select genre, watch_time_delta_seconds from marts.genre_watch_time_drops "
-                            "where drop_rank <= 3")
+    drops = warehouse.query(
+        "select genre, watch_time_delta_seconds from marts.genre_watch_time_drops where drop_rank <= 3"
+    )
     users = warehouse.query("select user_id, preferred_genre as genre from staging.stg_feed__users")
     mart = warehouse.query("select * from marts.genre_decline_contributors")
     analysis = pd.Timestamp(warehouse.truth["feed"]["analysis_month"])
-    watch = fan_months.pivot_table(index="user_id", columns="activity_month", values="watch_time_seconds",
-                                   aggfunc="sum")
+    watch = fan_months.pivot_table(
+        index="user_id", columns="activity_month", values="watch_time_seconds", aggfunc="sum"
+    )
     current = watch.get(analysis, pd.Series(dtype=float))
     previous = watch.get(analysis - pd.offsets.MonthBegin(1), pd.Series(dtype=float))
     assert set(mart["genre"]) == set(drops["genre"])
-    for genre, genre_delta in zip(drops["genre"], drops["watch_time_delta_seconds"]):
+    for genre, genre_delta in zip(drops["genre"], drops["watch_time_delta_seconds"], strict=True):
         fans = users.loc[users["genre"] == genre, "user_id"]
         frame = pd.DataFrame({"user_id": fans.to_numpy()})
         frame["now"] = frame["user_id"].map(current).fillna(0.0)

@@ -23,7 +23,8 @@ def feed(warehouse: BuiltWarehouse) -> dict[str, pd.DataFrame]:
         "users": warehouse.query("select user_id, preferred_genre from staging.stg_feed__users"),
         "videos": warehouse.query("select video_id, genre, upload_date from staging.stg_feed__videos"),
         "interactions": warehouse.query(
-            "select user_id, video_id, watch_time_seconds, first_clicked_at from staging.stg_feed__interactions"),
+            "select user_id, video_id, watch_time_seconds, first_clicked_at from staging.stg_feed__interactions"
+        ),
         "recs": warehouse.query("select * from marts.user_video_recommendations"),
     }
 
@@ -32,22 +33,31 @@ def trending(interactions: pd.DataFrame, videos: pd.DataFrame, fit_end: pd.Times
     """Videos existing before fit_end with viewers and recent viewers, in genre-trending order."""
     fit = interactions[interactions["first_clicked_at"] < fit_end]
     last = fit.groupby(["user_id", "video_id"])["first_clicked_at"].max().reset_index()
-    stats = pd.DataFrame({
-        "viewers": last.groupby("video_id").size(),
-        "recent_viewers": last[last["first_clicked_at"] >= fit_end - pd.Timedelta(days=TRENDING_DAYS)]
-        .groupby("video_id").size(),
-    })
+    stats = pd.DataFrame(
+        {
+            "viewers": last.groupby("video_id").size(),
+            "recent_viewers": last[last["first_clicked_at"] >= fit_end - pd.Timedelta(days=TRENDING_DAYS)]
+            .groupby("video_id")
+            .size(),
+        }
+    )
     out = videos[pd.to_datetime(videos["upload_date"]) < fit_end].set_index("video_id").join(stats).fillna(0)
-    return out.reset_index().sort_values(["genre", "recent_viewers", "viewers", "video_id"],
-                                         ascending=[True, False, False, True])
+    return out.reset_index().sort_values(
+        ["genre", "recent_viewers", "viewers", "video_id"], ascending=[True, False, False, True]
+    )
 
 
 def test_every_user_gets_n_distinct_videos(feed):
     recs, users = feed["recs"], feed["users"]
     assert set(recs["user_id"]) == set(users["user_id"])
-    per_user = recs.groupby("user_id").agg(rows=("video_id", "size"), videos=("video_id", "nunique"),
-                                           ranks=("recommendation_rank", lambda r: sorted(r) == list(range(1, N + 1))))
-    assert (per_user["rows"] == N).all() and (per_user["videos"] == N).all() and per_user["ranks"].all()
+    per_user = recs.groupby("user_id").agg(
+        rows=("video_id", "size"),
+        videos=("video_id", "nunique"),
+        ranks=("recommendation_rank", lambda r: sorted(r) == list(range(1, N + 1))),
+    )
+    assert (per_user["rows"] == N).all()
+    assert (per_user["videos"] == N).all()
+    assert per_user["ranks"].all()
     assert set(recs["reason"]) <= {"co_view", "genre_trending", "fresh", "popular"}
 
 
@@ -67,12 +77,12 @@ def test_cold_start_users_get_their_genre_trending_then_popular(warehouse: Built
     fit_end = pd.Timestamp(interactions["first_clicked_at"].max().date()) + pd.Timedelta(days=1)
     ranked = trending(interactions, videos, fit_end)
     genre_of = users.set_index("user_id")["preferred_genre"]
-    for user_id, frame in cold_recs.groupby("user_id"):
-        frame = frame.sort_values("recommendation_rank")
+    for user_id, group in cold_recs.groupby("user_id"):
+        frame = group.sort_values("recommendation_rank")
         picks = frame.loc[frame["reason"] == "genre_trending", "video_id"].tolist()
         fresh = set(frame.loc[frame["reason"] == "fresh", "video_id"])
         expected = [v for v in ranked.loc[ranked["genre"] == genre_of[user_id], "video_id"] if v not in fresh]
-        assert picks == expected[:len(picks)], user_id
+        assert picks == expected[: len(picks)], user_id
         # genre_trending comes before popular for a user without history
         reasons = frame.loc[frame["reason"] != "fresh", "reason"].tolist()
         assert reasons == sorted(reasons, key=lambda r: r != "genre_trending")
@@ -81,14 +91,18 @@ def test_cold_start_users_get_their_genre_trending_then_popular(warehouse: Built
 def test_fresh_share_is_honoured(feed):
     recs, videos, interactions = feed["recs"], feed["videos"], feed["interactions"]
     last_day = interactions["first_clicked_at"].max().normalize()
-    fresh = set(videos.loc[pd.to_datetime(videos["upload_date"]) > last_day - pd.Timedelta(days=FRESH_DAYS),
-                           "video_id"])
+    fresh = set(
+        videos.loc[pd.to_datetime(videos["upload_date"]) > last_day - pd.Timedelta(days=FRESH_DAYS), "video_id"]
+    )
     assert fresh, "the generator plants fresh videos"
     fresh_recs = recs[recs["reason"] == "fresh"]
     assert set(fresh_recs["video_id"]) <= fresh
     watched = interactions.groupby("user_id")["video_id"].agg(set)
-    unwatched_fresh = recs[["user_id"]].drop_duplicates().assign(
-        available=lambda d: d["user_id"].map(lambda u: len(fresh - watched.get(u, set()))))
+    unwatched_fresh = (
+        recs[["user_id"]]
+        .drop_duplicates()
+        .assign(available=lambda d: d["user_id"].map(lambda u: len(fresh - watched.get(u, set()))))
+    )
     counts = fresh_recs.groupby("user_id").size().reindex(unwatched_fresh["user_id"], fill_value=0).to_numpy()
     np.testing.assert_array_equal(counts, np.minimum(FRESH_SLOTS, unwatched_fresh["available"].to_numpy()))
     # The explore slot sits at the end of the list, and rotation spreads exposure over fresh videos.
@@ -98,8 +112,9 @@ def test_fresh_share_is_honoured(feed):
 
 def test_co_view_picks_are_neighbours_of_recent_videos(warehouse: BuiltWarehouse, feed):
     recs, interactions = feed["recs"], feed["interactions"]
-    neighbors = warehouse.query("select video_id, neighbor_video_id, correlation from marts.video_coview_neighbors "
-                                "where correlation > 0")
+    neighbors = warehouse.query(
+        "select video_id, neighbor_video_id, correlation from marts.video_coview_neighbors where correlation > 0"
+    )
     last = interactions.groupby(["user_id", "video_id"])["first_clicked_at"].max().reset_index()
     last = last.sort_values(["user_id", "first_clicked_at", "video_id"], ascending=[True, False, False])
     seeds = last.groupby("user_id").head(10)[["user_id", "video_id"]]

@@ -9,8 +9,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from engagement_analytics.contract import CONTRACT, check_folder
-from engagement_analytics.warehouse import PROJECT_DIR, staging_path
+from engagement_analytics.tooling.contract import CONTRACT, check_folder
+from engagement_analytics.tooling.warehouse import PROJECT_DIR, staging_path
 from tests.conftest import PublishedBuild, publishing_build
 
 
@@ -22,8 +22,10 @@ def write_header_only(source: Path, target: Path) -> Path:
         for contract in CONTRACT:
             path = source / contract.name
             if contract.format == "parquet":
-                con.execute(f"copy (select * from read_parquet('{path}') limit 0) to '{target / contract.name}' "
-                            "(format parquet)")
+                con.execute(
+                    f"copy (select * from read_parquet('{path}') limit 0) to '{target / contract.name}' "
+                    "(format parquet)"
+                )
             else:
                 header = path.read_text(encoding="utf-8").splitlines()[0]
                 (target / contract.name).write_text(header + "\n", encoding="utf-8")
@@ -40,15 +42,19 @@ def header_only(request, small_raw_folder: Path, tmp_path_factory: pytest.TempPa
 
 
 def failed_nodes(built: PublishedBuild) -> list[str]:
-    return [f"{r['unique_id']}: {(r.get('message') or '').strip().splitlines()[-1:]}"
-            for r in built.run_results()["results"] if r["status"] in ("error", "fail", "runtime error")]
+    return [
+        f"{r['unique_id']}: {(r.get('message') or '').strip().splitlines()[-1:]}"
+        for r in built.run_results()["results"]
+        if r["status"] in ("error", "fail", "runtime error")
+    ]
 
 
 def test_header_only_files_keep_the_contract(small_raw_folder: Path, tmp_path: Path):
     raw = write_header_only(small_raw_folder, tmp_path / "raw")
     con = duckdb.connect()
-    assert all(con.execute(f"select count(*) from read_parquet('{p}')").fetchall()[0][0] == 0
-               for p in raw.glob("*.parquet"))
+    assert all(
+        con.execute(f"select count(*) from read_parquet('{p}')").fetchall()[0][0] == 0 for p in raw.glob("*.parquet")
+    )
     checked = check_folder(raw)
     assert checked.problems == []
     assert checked.domains == ["feed", "moderation", "face", "experiments"]
@@ -69,12 +75,17 @@ def test_staging_is_empty_and_nothing_is_quarantined(header_only: PublishedBuild
     published = header_only.paths.warehouse_db
     con = duckdb.connect(str(published if published.exists() else staging_path(published)), read_only=True)
     try:
-        staging = [t for (t,) in con.execute(
-            "select table_name from information_schema.tables where table_schema = 'staging' "
-            "and table_name like 'stg_%'").fetchall()]
+        staging = [
+            t
+            for (t,) in con.execute(
+                "select table_name from information_schema.tables where table_schema = 'staging' "
+                "and table_name like 'stg_%'"
+            ).fetchall()
+        ]
         assert set(staging) == {path.stem for path in (PROJECT_DIR / "models" / "staging").glob("*/stg_*.sql")}
-        counts = {t: con.execute(f"select count(*) from staging.{t}").fetchall()[0][0]
-                  for t in [*staging, "quarantined_rows"]}
+        counts = {
+            t: con.execute(f"select count(*) from staging.{t}").fetchall()[0][0] for t in [*staging, "quarantined_rows"]
+        }
     finally:
         con.close()
     assert counts == dict.fromkeys(counts, 0)

@@ -1,4 +1,4 @@
-"""The moderation helpers (engagement_analytics/moderation) on hand-made frames and on a synthetic
+"""The moderation helpers (engagement_analytics/domains/moderation) on hand-made frames and on a synthetic
 claims file written by the generator in the published layout, checked against scipy/sklearn or
 hand computations."""
 
@@ -12,25 +12,36 @@ import pytest
 from scipy import stats
 from sklearn.metrics import f1_score, precision_score, recall_score
 
-from engagement_analytics.generator.claims import write_claims
-from engagement_analytics.generator.common import rng_for
-from engagement_analytics.moderation import claims_classifier as cc
-from engagement_analytics.moderation.features import (engagement_rates, transcription_opener,
-                                                      variance_inflation_factors)
-from engagement_analytics.moderation.leakage import best_category_rule, best_threshold_rule, leakage_audit
-from engagement_analytics.moderation.metrics import METRIC_COLUMNS, metric_frame, metric_row
-from engagement_analytics.moderation.verified_status import (f1_threshold, fit_verified_status_model,
-                                                             verified_status_design)
-from engagement_analytics.moderation.view_count_test import compare_groups, mann_whitney_u_test, welch_t_test
+from engagement_analytics.domains.ml_metrics import METRIC_COLUMNS, metric_frame, metric_row
+from engagement_analytics.domains.moderation import claims_classifier as cc
+from engagement_analytics.domains.moderation.features import (
+    engagement_rates,
+    transcription_opener,
+    variance_inflation_factors,
+)
+from engagement_analytics.domains.moderation.group_comparison import compare_groups, mann_whitney_u_test, welch_t_test
+from engagement_analytics.domains.moderation.leakage import best_category_rule, best_threshold_rule, leakage_audit
+from engagement_analytics.domains.moderation.verified_status import (
+    f1_threshold,
+    fit_verified_status_model,
+    verified_status_design,
+)
+from engagement_analytics.tooling.generator.claims import write_claims
+from engagement_analytics.tooling.generator.common import rng_for
 
 COUNTS = ["view_count", "like_count", "share_count", "download_count", "comment_count"]
 
 
 def staged_like(raw: pd.DataFrame) -> pd.DataFrame:
     """The labelled rows of a claims file with the staged column names (as stg_moderation__claims_videos)."""
-    raw = raw.rename(columns={"#": "id", "video_duration_sec": "video_duration_seconds",
-                              "video_transcription_text": "transcription_text",
-                              **{f"video_{c}": c for c in COUNTS}})
+    raw = raw.rename(
+        columns={
+            "#": "id",
+            "video_duration_sec": "video_duration_seconds",
+            "video_transcription_text": "transcription_text",
+            **{f"video_{c}": c for c in COUNTS},
+        }
+    )
     labelled = raw.dropna(subset=["claim_status", *COUNTS]).copy()
     labelled["is_claim"] = labelled["claim_status"] == "claim"
     labelled["is_verified"] = labelled["verified_status"] == "verified"
@@ -48,6 +59,7 @@ def synthetic_claims(tmp_path_factory: pytest.TempPathFactory) -> tuple[pd.DataF
 
 
 # --- Welch and Mann-Whitney -----------------------------------------------------------------
+
 
 def test_welch_matches_scipy_including_interval():
     rng = np.random.default_rng(3)
@@ -69,7 +81,7 @@ def test_hedges_g_by_hand():
 
 
 def test_welch_needs_two_rows_per_group():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="at least two observations per group"):
         welch_t_test(np.array([1.0]), np.array([1.0, 2.0]))
 
 
@@ -88,12 +100,15 @@ def test_compare_groups_has_one_row_per_test():
     is_a = pd.Series([True, True, True, False, False, False, False])
     frame = compare_groups(values, is_a, "verified", "not verified")
     assert list(frame["test_name"]) == ["welch_t_test", "mann_whitney_u"]
-    assert frame["n_a"].tolist() == [3, 3] and frame["n_b"].tolist() == [4, 4]
+    assert frame["n_a"].tolist() == [3, 3]
+    assert frame["n_b"].tolist() == [4, 4]
     assert frame.loc[0, "mean_difference"] == pytest.approx(2 - 11.5)
-    assert np.isnan(frame.loc[1, "degrees_of_freedom"]) and np.isnan(frame.loc[1, "ci_lower"])
+    assert np.isnan(frame.loc[1, "degrees_of_freedom"])
+    assert np.isnan(frame.loc[1, "ci_lower"])
 
 
 # --- features and metrics layout ------------------------------------------------------------
+
 
 def test_transcription_opener_handles_escapes_case_and_nulls():
     text = pd.Series(["My colleagues\\' position is that x", "  I think  that y", None, "single"])
@@ -102,8 +117,15 @@ def test_transcription_opener_handles_escapes_case_and_nulls():
 
 
 def test_engagement_rates_treat_zero_views_as_one():
-    frame = pd.DataFrame({"view_count": [0, 10], "like_count": [2, 5], "share_count": [0, 1],
-                          "download_count": [0, 0], "comment_count": [1, 2]})
+    frame = pd.DataFrame(
+        {
+            "view_count": [0, 10],
+            "like_count": [2, 5],
+            "share_count": [0, 1],
+            "download_count": [0, 0],
+            "comment_count": [1, 2],
+        }
+    )
     rates = engagement_rates(frame)
     assert rates["likes_per_view"].tolist() == [2.0, 0.5]
     assert list(rates.columns) == ["likes_per_view", "shares_per_view", "downloads_per_view", "comments_per_view"]
@@ -121,11 +143,13 @@ def test_vif_is_one_for_independent_columns_and_large_for_near_copies():
 def test_metric_frame_keeps_the_shared_layout():
     frame = metric_frame([metric_row("m", "test", "f1", 1, "majority_class", 0.5), metric_row("m", "test", "rows", 3)])
     assert list(frame.columns) == METRIC_COLUMNS
-    assert frame["baseline_value"].dtype == "float64" and np.isnan(frame.loc[1, "baseline_value"])
+    assert frame["baseline_value"].dtype == "float64"
+    assert np.isnan(frame.loc[1, "baseline_value"])
     assert list(metric_frame([]).columns) == METRIC_COLUMNS
 
 
 # --- leakage audit --------------------------------------------------------------------------
+
 
 def test_best_threshold_rule_finds_the_cut_and_its_direction():
     values = pd.Series([1, 2, 3, 10, 11, 12])
@@ -137,7 +161,8 @@ def test_best_threshold_rule_finds_the_cut_and_its_direction():
 
 def test_best_threshold_rule_on_a_constant_is_the_majority():
     accuracy, threshold, above = best_threshold_rule(pd.Series([5, 5, 5, 5]), pd.Series([1, 1, 1, 0]))
-    assert (accuracy, above) == (0.75, "claim") and np.isinf(threshold)
+    assert (accuracy, above) == (0.75, "claim")
+    assert np.isinf(threshold)
 
 
 def test_best_category_rule_is_the_majority_per_value():
@@ -161,12 +186,21 @@ def test_leakage_audit_flags_the_opener_on_synthetic_claims(synthetic_claims):
 
 # --- verified-status regression -------------------------------------------------------------
 
+
 def test_verified_design_has_no_raw_count_collinearity(synthetic_claims):
     frame, _ = synthetic_claims
     design = verified_status_design(frame)
-    assert list(design.columns) == ["video_duration_seconds", "is_claim", "author_under_review", "author_banned",
-                                    "log_view_count", "likes_per_view", "shares_per_view", "downloads_per_view",
-                                    "comments_per_view"]
+    assert list(design.columns) == [
+        "video_duration_seconds",
+        "is_claim",
+        "author_under_review",
+        "author_banned",
+        "log_view_count",
+        "likes_per_view",
+        "shares_per_view",
+        "downloads_per_view",
+        "comments_per_view",
+    ]
     assert variance_inflation_factors(design).max() < 10
 
 
@@ -185,7 +219,8 @@ def test_verified_model_is_seeded_and_keeps_the_class_mix(synthetic_claims):
     assert np.exp(coefficients["coefficient"]).to_numpy() == pytest.approx(coefficients["odds_ratio"].to_numpy())
     # planted: verified authors post opinions more often, so is_claim lowers the odds
     planted = truth["verified_probability"]
-    assert planted["claim"] < planted["opinion"] and coefficients.loc["is_claim", "coefficient"] < 0
+    assert planted["claim"] < planted["opinion"]
+    assert coefficients.loc["is_claim", "coefficient"] < 0
     by_label = frame.groupby("claim_status")["is_verified"].mean()
     assert by_label.to_dict() == pytest.approx(planted, abs=0.02)
     metrics = first.metrics.set_index(["dataset_type", "metric"])["value"]
@@ -196,13 +231,15 @@ def test_verified_model_is_seeded_and_keeps_the_class_mix(synthetic_claims):
 
 # --- claims classifier ----------------------------------------------------------------------
 
+
 def test_split_is_stratified_seeded_and_complete():
     labels = pd.Series([True] * 600 + [False] * 400)
     split = cc.split_dataset(labels, seed=1, validation_share=0.2, test_share=0.2)
     assert (split == cc.split_dataset(labels, seed=1, validation_share=0.2, test_share=0.2)).all()
     assert not (split == cc.split_dataset(labels, seed=2, validation_share=0.2, test_share=0.2)).all()
     counts = pd.crosstab(split, labels)
-    assert counts.loc["test"].tolist() == [80, 120] and counts.loc["validation"].tolist() == [80, 120]
+    assert counts.loc["test"].tolist() == [80, 120]
+    assert counts.loc["validation"].tolist() == [80, 120]
     assert counts.loc["train"].tolist() == [240, 360]
 
 
@@ -216,15 +253,21 @@ def test_expected_calibration_error_by_hand():
 def test_select_candidate_breaks_ties_by_log_loss_then_simplicity():
     def rows(name, f1, loss):
         return [metric_row(name, "validation", "f1", f1), metric_row(name, "validation", "log_loss", loss)]
-    metrics = metric_frame([*rows("claims_classifier_engagement", 0.9, 0.1), *rows("claims_classifier_text", 1.0, 0.2),
-                            *rows("claims_classifier_both", 1.0, 0.2)])
+
+    metrics = metric_frame(
+        [
+            *rows("claims_classifier_engagement", 0.9, 0.1),
+            *rows("claims_classifier_text", 1.0, 0.2),
+            *rows("claims_classifier_both", 1.0, 0.2),
+        ]
+    )
     assert cc.select_candidate(metrics) == "claims_classifier_text"
     metrics.loc[(metrics["model_name"] == "claims_classifier_both") & (metrics["metric"] == "log_loss"), "value"] = 0.1
     assert cc.select_candidate(metrics) == "claims_classifier_both"
 
 
 def test_unknown_candidate_is_refused():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="unknown candidate 'images'"):
         cc.candidate_pipeline("images", [], seed=0)
 
 
@@ -261,7 +304,8 @@ def test_classifier_metrics_agree_with_sklearn_on_the_test_rows(classified):
     assert reported.loc["f1", "value"] >= 0.99  # the opener gives the label away in generated data too
     assert reported.loc["f1", "baseline_value"] < 0.7
     chosen = metrics[metrics["metric"] == "is_selected"].set_index("model_name")["value"]
-    assert chosen.sum() == 1 and chosen[selected] == 1
+    assert chosen.sum() == 1
+    assert chosen[selected] == 1
     assert not metrics.duplicated(["model_name", "dataset_type", "metric"]).any()
 
 
@@ -269,35 +313,51 @@ def test_importance_is_top_n_per_candidate(synthetic_claims):
     frame, _ = synthetic_claims
     importance = cc.candidate_importance(frame, seed=3, top_n=5)
     assert importance.groupby("model_name").size().to_dict() == {
-        "claims_classifier_both": 5, "claims_classifier_engagement": 5, "claims_classifier_text": 5}
+        "claims_classifier_both": 5,
+        "claims_classifier_engagement": 5,
+        "claims_classifier_text": 5,
+    }
     assert (importance["importance"] >= 0).all()
     top_engagement = importance[importance["model_name"] == "claims_classifier_engagement"].iloc[0]
-    assert top_engagement["feature"] == "log_view_count" and top_engagement["direction"] == "claim"
+    assert top_engagement["feature"] == "log_view_count"
+    assert top_engagement["direction"] == "claim"
 
 
 # --- other people's files: no rows, a handful of rows, one class only ---------------------------
 
-STAGED_DTYPES = {"claim_row_id": "int64", "video_id": "int64", "claim_status": "str", "is_claim": "bool",
-                 "video_duration_seconds": "float64", "transcription_text": "str", "verified_status": "str",
-                 "author_ban_status": "str", "is_verified": "bool", **{column: "int64" for column in COUNTS}}
+STAGED_DTYPES = {
+    "claim_row_id": "int64",
+    "video_id": "int64",
+    "claim_status": "str",
+    "is_claim": "bool",
+    "video_duration_seconds": "float64",
+    "transcription_text": "str",
+    "verified_status": "str",
+    "author_ban_status": "str",
+    "is_verified": "bool",
+    **dict.fromkeys(COUNTS, "int64"),
+}
 
 
 def staged_rows(claims: int, opinions: int) -> pd.DataFrame:
     """Hand-made rows of stg_moderation__claims_videos: claims first, ids above 2**53, varied counts."""
     n = claims + opinions
     position = np.arange(n)
-    frame = pd.DataFrame({
-        "claim_row_id": position + 1,
-        "video_id": 2**60 + position,
-        "claim_status": ["claim"] * claims + ["opinion"] * opinions,
-        "is_claim": position < claims,
-        "video_duration_seconds": 5.0 + (position * 7) % 50,
-        "transcription_text": [f"someone told me fact {i}" if i < claims else f"i think opinion {i}"
-                               for i in range(n)],
-        "verified_status": np.where(position % 3 == 0, "verified", "not verified"),
-        "author_ban_status": "active",
-        **{column: (position * (k + 3) * 37) % 1000 for k, column in enumerate(COUNTS)},
-    })
+    frame = pd.DataFrame(
+        {
+            "claim_row_id": position + 1,
+            "video_id": 2**60 + position,
+            "claim_status": ["claim"] * claims + ["opinion"] * opinions,
+            "is_claim": position < claims,
+            "video_duration_seconds": 5.0 + (position * 7) % 50,
+            "transcription_text": [
+                f"someone told me fact {i}" if i < claims else f"i think opinion {i}" for i in range(n)
+            ],
+            "verified_status": np.where(position % 3 == 0, "verified", "not verified"),
+            "author_ban_status": "active",
+            **{column: (position * (k + 3) * 37) % 1000 for k, column in enumerate(COUNTS)},
+        }
+    )
     frame["is_verified"] = frame["verified_status"] == "verified"
     return frame.astype(STAGED_DTYPES)
 
@@ -314,8 +374,9 @@ def every_model_output(frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
     predictions = cc.run_claims_classifier(frame, seed=42)
     verified = fit_verified_status_model(frame, seed=42)
     return {
-        "int_claims_view_counts_compared": compare_groups(frame["view_count"], frame["is_verified"],
-                                                          "verified", "not verified"),
+        "int_claims_view_counts_compared": compare_groups(
+            frame["view_count"], frame["is_verified"], "verified", "not verified"
+        ),
         "int_verified_status_coefficients_fitted": verified.coefficients,
         "verified_status_model_metrics": verified.metrics,
         "int_claims_videos_classified": predictions,
@@ -327,29 +388,73 @@ def every_model_output(frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
 
 EXPECTED_TYPES = {
     "int_claims_view_counts_compared": {
-        "test_name": "VARCHAR", "group_a": "VARCHAR", "group_b": "VARCHAR", "n_a": "BIGINT", "n_b": "BIGINT",
-        **{c: "DOUBLE" for c in ["mean_a", "mean_b", "median_a", "median_b", "mean_difference", "statistic",
-                                 "degrees_of_freedom", "p_value", "ci_lower", "ci_upper", "effect_size"]},
-        "effect_size_measure": "VARCHAR", "skipped_reason": "VARCHAR"},
-    "int_verified_status_coefficients_fitted": {"feature": "VARCHAR", "coefficient": "DOUBLE",
-                                                "odds_ratio": "DOUBLE", "variance_inflation_factor": "DOUBLE"},
-    "verified_status_model_metrics": dict(zip(METRIC_COLUMNS, ["VARCHAR", "VARCHAR", "VARCHAR", "DOUBLE",
-                                                               "VARCHAR", "DOUBLE"])),
-    "int_claims_videos_classified": {"video_id": "BIGINT", "dataset_type": "VARCHAR", "claim_status": "VARCHAR",
-                                     "probability_engagement": "DOUBLE", "probability_text": "DOUBLE",
-                                     "probability_both": "DOUBLE", "model_name": "VARCHAR",
-                                     "claim_probability": "DOUBLE", "predicted_claim_status": "VARCHAR"},
-    "claims_classifier_metrics": dict(zip(METRIC_COLUMNS, ["VARCHAR", "VARCHAR", "VARCHAR", "DOUBLE", "VARCHAR",
-                                                           "DOUBLE"])),
-    "int_claims_features_ranked": {"model_name": "VARCHAR", "feature": "VARCHAR", "importance": "DOUBLE",
-                                   "direction": "VARCHAR", "importance_rank": "BIGINT"},
-    "int_claims_features_audited": {"feature": "VARCHAR", "feature_kind": "VARCHAR", "best_rule": "VARCHAR",
-                                    "accuracy": "DOUBLE", "distinct_values": "BIGINT", "videos": "BIGINT",
-                                    "is_leaky": "BOOLEAN"},
+        "test_name": "VARCHAR",
+        "group_a": "VARCHAR",
+        "group_b": "VARCHAR",
+        "n_a": "BIGINT",
+        "n_b": "BIGINT",
+        **dict.fromkeys(
+            [
+                "mean_a",
+                "mean_b",
+                "median_a",
+                "median_b",
+                "mean_difference",
+                "statistic",
+                "degrees_of_freedom",
+                "p_value",
+                "ci_lower",
+                "ci_upper",
+                "effect_size",
+            ],
+            "DOUBLE",
+        ),
+        "effect_size_measure": "VARCHAR",
+        "skipped_reason": "VARCHAR",
+    },
+    "int_verified_status_coefficients_fitted": {
+        "feature": "VARCHAR",
+        "coefficient": "DOUBLE",
+        "odds_ratio": "DOUBLE",
+        "variance_inflation_factor": "DOUBLE",
+    },
+    "verified_status_model_metrics": dict(
+        zip(METRIC_COLUMNS, ["VARCHAR", "VARCHAR", "VARCHAR", "DOUBLE", "VARCHAR", "DOUBLE"], strict=True)
+    ),
+    "int_claims_videos_classified": {
+        "video_id": "BIGINT",
+        "dataset_type": "VARCHAR",
+        "claim_status": "VARCHAR",
+        "probability_engagement": "DOUBLE",
+        "probability_text": "DOUBLE",
+        "probability_both": "DOUBLE",
+        "model_name": "VARCHAR",
+        "claim_probability": "DOUBLE",
+        "predicted_claim_status": "VARCHAR",
+    },
+    "claims_classifier_metrics": dict(
+        zip(METRIC_COLUMNS, ["VARCHAR", "VARCHAR", "VARCHAR", "DOUBLE", "VARCHAR", "DOUBLE"], strict=True)
+    ),
+    "int_claims_features_ranked": {
+        "model_name": "VARCHAR",
+        "feature": "VARCHAR",
+        "importance": "DOUBLE",
+        "direction": "VARCHAR",
+        "importance_rank": "BIGINT",
+    },
+    "int_claims_features_audited": {
+        "feature": "VARCHAR",
+        "feature_kind": "VARCHAR",
+        "best_rule": "VARCHAR",
+        "accuracy": "DOUBLE",
+        "distinct_values": "BIGINT",
+        "videos": "BIGINT",
+        "is_leaky": "BOOLEAN",
+    },
 }
 
 
-@pytest.mark.parametrize("claims, opinions", [(0, 0), (1, 0), (10, 0), (0, 10), (5, 5)])
+@pytest.mark.parametrize(("claims", "opinions"), [(0, 0), (1, 0), (10, 0), (0, 10), (5, 5)])
 def test_every_model_returns_a_typed_frame_on_empty_and_tiny_inputs(claims: int, opinions: int):
     outputs = every_model_output(staged_rows(claims, opinions))
     assert {name: duckdb_types(frame) for name, frame in outputs.items()} == EXPECTED_TYPES
@@ -358,11 +463,18 @@ def test_every_model_returns_a_typed_frame_on_empty_and_tiny_inputs(claims: int,
 def test_no_labelled_videos_publish_both_test_rows_and_what_was_not_fitted():
     outputs = every_model_output(staged_rows(0, 0))
     tests = outputs["int_claims_view_counts_compared"].set_index("test_name")
-    assert tests["n_a"].tolist() == [0, 0] and tests["p_value"].isna().all()
-    assert tests["skipped_reason"].to_dict() == {"welch_t_test": "fewer_than_two_videos_in_a_group",
-                                                 "mann_whitney_u": "empty_group"}
-    for name in ("int_verified_status_coefficients_fitted", "int_claims_videos_classified",
-                 "int_claims_features_ranked", "int_claims_features_audited"):
+    assert tests["n_a"].tolist() == [0, 0]
+    assert tests["p_value"].isna().all()
+    assert tests["skipped_reason"].to_dict() == {
+        "welch_t_test": "fewer_than_two_videos_in_a_group",
+        "mann_whitney_u": "empty_group",
+    }
+    for name in (
+        "int_verified_status_coefficients_fitted",
+        "int_claims_videos_classified",
+        "int_claims_features_ranked",
+        "int_claims_features_audited",
+    ):
         assert outputs[name].empty, name
     flags = outputs["claims_classifier_metrics"].pivot(index="model_name", columns="metric", values="value")
     assert flags.to_dict("list") == {"is_fitted": [0.0] * 3, "is_selected": [0.0] * 3}
@@ -376,10 +488,12 @@ def test_one_class_only_falls_back_to_the_class_prior_and_says_so():
     assert sorted(predictions["video_id"]) == sorted(frame["video_id"])  # every video, ids above 2**53 intact
     assert set(predictions["model_name"]) == {cc.CLASS_PRIOR_MODEL}
     assert predictions[[f"probability_{c}" for c in cc.CANDIDATES]].isna().all().all()
-    assert (predictions["claim_probability"] == 1.0).all() and (predictions["predicted_claim_status"] == "claim").all()
+    assert (predictions["claim_probability"] == 1.0).all()
+    assert (predictions["predicted_claim_status"] == "claim").all()
     metrics = cc.classifier_metrics(predictions, threshold=0.5)
     fitted = metrics[metrics["metric"] == "is_fitted"]
-    assert len(fitted) == 3 and (fitted["value"] == 0).all()
+    assert len(fitted) == 3
+    assert (fitted["value"] == 0).all()
     assert "roc_auc" not in set(metrics["metric"])  # undefined on one class: left out, not a number
     test = metrics[(metrics["model_name"] == cc.CLASS_PRIOR_MODEL) & (metrics["dataset_type"] == "test")]
     assert test.set_index("metric").loc["rows", "value"] == (predictions["dataset_type"] == "test").sum()
@@ -418,19 +532,21 @@ def test_candidates_need_calibration_folds_of_each_class():
 
 def test_welch_skips_groups_without_spread_and_mann_whitney_empty_groups():
     same = compare_groups(pd.Series([7.0, 7, 7, 7]), pd.Series([True, True, False, False]), "a", "b")
-    assert same.loc[0, "skipped_reason"] == "no_variance_in_both_groups" and np.isnan(same.loc[0, "p_value"])
-    assert pd.isna(same.loc[1, "skipped_reason"]) and same.loc[1, "p_value"] == 1.0
+    assert same.loc[0, "skipped_reason"] == "no_variance_in_both_groups"
+    assert np.isnan(same.loc[0, "p_value"])
+    assert pd.isna(same.loc[1, "skipped_reason"])
+    assert same.loc[1, "p_value"] == 1.0
     one_sided = compare_groups(pd.Series([1.0, 2.0, 3.0]), pd.Series([False] * 3), "a", "b")
     assert one_sided["skipped_reason"].tolist() == ["fewer_than_two_videos_in_a_group", "empty_group"]
-    assert one_sided.loc[0, "mean_b"] == 2.0 and np.isnan(one_sided.loc[0, "mean_a"])
+    assert one_sided.loc[0, "mean_b"] == 2.0
+    assert np.isnan(one_sided.loc[0, "mean_a"])
 
 
 def test_split_falls_back_from_stratified_to_plain_to_all_train():
     rare = pd.Series([True] + [False] * 9)  # one claim: cannot be stratified
     split = cc.split_dataset(rare, seed=1, validation_share=0.2, test_share=0.2)
     assert (split == cc.split_dataset(rare, seed=1, validation_share=0.2, test_share=0.2)).all()
-    assert sorted(pd.Series(split).value_counts().to_dict().items()) == [("test", 2), ("train", 6),
-                                                                         ("validation", 2)]
+    assert sorted(pd.Series(split).value_counts().to_dict().items()) == [("test", 2), ("train", 6), ("validation", 2)]
     assert cc.split_dataset(pd.Series([True]), seed=1, validation_share=0.2, test_share=0.2).tolist() == ["train"]
     assert cc.split_dataset(pd.Series([], dtype=bool), seed=1, validation_share=0.2, test_share=0.2).size == 0
 
@@ -445,6 +561,7 @@ def test_vif_leaves_out_columns_that_do_not_vary():
 
 
 def test_metric_frame_leaves_out_metrics_that_could_not_be_computed():
-    frame = metric_frame([metric_row("m", "test", "f1", float("nan"), "majority_class", 0.5),
-                          metric_row("m", "test", "rows", 0)])
+    frame = metric_frame(
+        [metric_row("m", "test", "f1", float("nan"), "majority_class", 0.5), metric_row("m", "test", "rows", 0)]
+    )
     assert frame["metric"].tolist() == ["rows"]

@@ -13,9 +13,16 @@ from sklearn.metrics import f1_score, precision_score, recall_score
 from tests.conftest import BuiltWarehouse
 
 COUNTS = ["view_count", "like_count", "share_count", "download_count", "comment_count"]
-MODERATION_MODELS = ["claims_engagement_summary", "claims_view_count_test", "verified_status_coefficients",
-                     "claim_predictions", "claims_feature_importance", "claims_leakage_audit", "ml_model_metrics",
-                     "ml_model_headline_metrics"]
+MODERATION_MODELS = [
+    "claims_engagement_summary",
+    "claims_view_count_test",
+    "verified_status_coefficients",
+    "claim_predictions",
+    "claims_feature_importance",
+    "claims_leakage_audit",
+    "ml_model_metrics",
+    "ml_model_headline_metrics",
+]
 
 
 @pytest.fixture(scope="module")
@@ -33,17 +40,19 @@ def labelled(raw_claims: pd.DataFrame) -> pd.DataFrame:
 
 def test_moderation_models_built(warehouse: BuiltWarehouse):
     built = {r["unique_id"].split(".")[-1]: r["status"] for r in warehouse.run_results["results"]}
-    assert {name: built.get(name) for name in MODERATION_MODELS} == {name: "success" for name in MODERATION_MODELS}
+    assert {name: built.get(name) for name in MODERATION_MODELS} == dict.fromkeys(MODERATION_MODELS, "success")
 
 
 def test_unlabelled_rows_lack_counts_too_and_are_all_quarantined(warehouse: BuiltWarehouse, raw_claims):
     unlabelled = raw_claims[raw_claims["claim_status"].isna()]
-    assert len(raw_claims) == 19_382 and len(unlabelled) == 298
+    assert len(raw_claims) == 19_382
+    assert len(unlabelled) == 298
     assert unlabelled[[*COUNTS, "video_transcription_text"]].isna().all().all()
     assert raw_claims.dropna(subset=["claim_status"])[COUNTS].notna().all().all()
     quarantined = warehouse.query(
         "select record_key from staging.quarantined_rows "
-        "where source_table = 'claims_videos' and quarantine_reason = 'missing_label'")
+        "where source_table = 'claims_videos' and quarantine_reason = 'missing_label'"
+    )
     assert sorted(quarantined["record_key"].astype("int64")) == sorted(unlabelled["video_id"])
 
 
@@ -60,8 +69,9 @@ def test_engagement_summary_matches_pandas(warehouse: BuiltWarehouse, labelled):
     mart = warehouse.query("select * from marts.claims_engagement_summary").set_index(keys).sort_index()
     assert len(mart) == len(expected) == 12
     assert mart["videos"].sum() == 19_084
-    pd.testing.assert_frame_equal(mart[expected.columns].astype("float64"), expected.sort_index().astype("float64"),
-                                  rtol=1e-9, check_names=False)
+    pd.testing.assert_frame_equal(
+        mart[expected.columns].astype("float64"), expected.sort_index().astype("float64"), rtol=1e-9, check_names=False
+    )
 
 
 def test_welch_row_matches_scipy(warehouse: BuiltWarehouse, labelled):
@@ -80,10 +90,13 @@ def test_welch_row_matches_scipy(warehouse: BuiltWarehouse, labelled):
     # the facts measured on the file
     assert abs(row["statistic"]) == pytest.approx(25.5, abs=0.01)
     assert row["p_value"] == pytest.approx(2.6e-120, rel=0.01)
-    pooled = np.sqrt(((len(verified) - 1) * verified.var(ddof=1) + (len(others) - 1) * others.var(ddof=1))
-                     / (len(verified) + len(others) - 2))
+    pooled = np.sqrt(
+        ((len(verified) - 1) * verified.var(ddof=1) + (len(others) - 1) * others.var(ddof=1))
+        / (len(verified) + len(others) - 2)
+    )
     g = (verified.mean() - others.mean()) / pooled * (1 - 3 / (4 * (len(verified) + len(others)) - 9))
-    assert row["effect_size"] == pytest.approx(g, rel=1e-6) and row["effect_size_measure"] == "hedges_g"
+    assert row["effect_size"] == pytest.approx(g, rel=1e-6)
+    assert row["effect_size_measure"] == "hedges_g"
 
 
 def test_mann_whitney_row_matches_scipy(warehouse: BuiltWarehouse, labelled):
@@ -93,13 +106,20 @@ def test_mann_whitney_row_matches_scipy(warehouse: BuiltWarehouse, labelled):
     row = warehouse.query("select * from marts.claims_view_count_test where test_name = 'mann_whitney_u'").iloc[0]
     assert row["statistic"] == pytest.approx(reference.statistic, rel=1e-9)
     assert row["p_value"] == pytest.approx(reference.pvalue, rel=1e-6)
-    assert row["median_a"] == verified.median() and row["median_b"] == others.median()
+    assert row["median_a"] == verified.median()
+    assert row["median_b"] == others.median()
 
 
 def test_verified_coefficients_are_readable_and_not_collinear(warehouse: BuiltWarehouse, labelled):
     coefficients = warehouse.query("select * from marts.verified_status_coefficients").set_index("feature")
-    assert {"intercept", "video_duration_seconds", "is_claim", "author_under_review", "author_banned",
-            "log_view_count"} <= set(coefficients.index)
+    assert {
+        "intercept",
+        "video_duration_seconds",
+        "is_claim",
+        "author_under_review",
+        "author_banned",
+        "log_view_count",
+    } <= set(coefficients.index)
     assert not set(coefficients.index) & {f"log_{c}" for c in COUNTS[1:]}  # raw counts merged into rates
     assert coefficients["odds_ratio"].to_numpy() == pytest.approx(np.exp(coefficients["coefficient"]).to_numpy())
     assert coefficients["variance_inflation_factor"].dropna().max() < 10
@@ -145,8 +165,10 @@ def test_claims_test_metrics_match_the_predictions_and_reach_f1_099(warehouse: B
     test = predictions.merge(labelled[["video_id", "claim_status"]], on="video_id", suffixes=("", "_raw"))
     y, predicted = test["claim_status_raw"] == "claim", test["predicted_claim_status"] == "claim"
     metrics = warehouse.query(
-        "select * from marts.ml_model_metrics where model_name like 'claims_classifier_%' and dataset_type = 'test'")
-    assert metrics["model_name"].nunique() == 1 and metrics["model_name"].iloc[0] == predictions["model_name"].iloc[0]
+        "select * from marts.ml_model_metrics where model_name like 'claims_classifier_%' and dataset_type = 'test'"
+    )
+    assert metrics["model_name"].nunique() == 1
+    assert metrics["model_name"].iloc[0] == predictions["model_name"].iloc[0]
     values = metrics.set_index("metric")["value"]
     assert values["precision"] == pytest.approx(precision_score(y, predicted), rel=1e-9)
     assert values["recall"] == pytest.approx(recall_score(y, predicted), rel=1e-9)
@@ -157,12 +179,17 @@ def test_claims_test_metrics_match_the_predictions_and_reach_f1_099(warehouse: B
 def test_three_candidates_compared_on_validation(warehouse: BuiltWarehouse):
     validation = warehouse.query(
         "select * from marts.ml_model_metrics where model_name like 'claims_classifier_%' "
-        "and dataset_type = 'validation'")
-    assert set(validation["model_name"]) == {"claims_classifier_engagement", "claims_classifier_text",
-                                             "claims_classifier_both"}
+        "and dataset_type = 'validation'"
+    )
+    assert set(validation["model_name"]) == {
+        "claims_classifier_engagement",
+        "claims_classifier_text",
+        "claims_classifier_both",
+    }
     f1 = validation[validation["metric"] == "f1"].set_index("model_name")["value"]
     selected = validation[(validation["metric"] == "is_selected") & (validation["value"] == 1)]["model_name"]
-    assert len(selected) == 1 and f1[selected.iloc[0]] == f1.max()
+    assert len(selected) == 1
+    assert f1[selected.iloc[0]] == f1.max()
     importance = warehouse.query("select * from marts.claims_feature_importance")
     assert set(importance["model_name"]) == set(f1.index)
 
@@ -177,7 +204,7 @@ def test_leakage_audit_flags_the_opener_and_views(warehouse: BuiltWarehouse, lab
     # independent brute force over every view-count cut: 'views >= cut -> claim'
     views, is_claim = labelled["view_count"].to_numpy(), (labelled["claim_status"] == "claim").to_numpy()
     cuts = np.unique(views)
-    best = max(((views >= cut) == is_claim).mean() for cut in cuts[::7].tolist() + [10_000])
+    best = max(((views >= cut) == is_claim).mean() for cut in [*cuts[::7].tolist(), 10_000])
     assert audit.loc["view_count", "accuracy"] >= best >= 0.99
     assert audit.loc["view_count", "is_leaky"]
     assert not audit.loc["video_duration_seconds", "is_leaky"]
@@ -195,8 +222,16 @@ def test_ml_model_metrics_rows_are_unique_with_baselines(warehouse: BuiltWarehou
 
 
 # Written here independently of the seed ml_metric_directions.
-LOWER_IS_BETTER = {"log_loss", "brier_score", "expected_calibration_error", "mae", "rmse",
-                   "max_variance_inflation_factor", "mase", "smape"}
+LOWER_IS_BETTER = {
+    "log_loss",
+    "brier_score",
+    "expected_calibration_error",
+    "mae",
+    "rmse",
+    "max_variance_inflation_factor",
+    "mase",
+    "smape",
+}
 
 
 def test_beats_baseline_agrees_with_an_independent_reading(warehouse: BuiltWarehouse):
@@ -204,7 +239,8 @@ def test_beats_baseline_agrees_with_an_independent_reading(warehouse: BuiltWareh
     compared = metrics[metrics["baseline_name"].notna()]
     lower = compared["metric"].isin(LOWER_IS_BETTER)
     expected = (lower & (compared["value"] < compared["baseline_value"])) | (
-        ~lower & (compared["value"] > compared["baseline_value"]))
+        ~lower & (compared["value"] > compared["baseline_value"])
+    )
     assert compared["metric_direction"].ne("unknown").all()
     assert (compared["beats_baseline"].astype(bool) == expected).all()
     assert metrics.loc[metrics["baseline_name"].isna(), "beats_baseline"].isna().all()
@@ -212,10 +248,12 @@ def test_beats_baseline_agrees_with_an_independent_reading(warehouse: BuiltWareh
 
 
 def test_every_model_beats_its_baseline_on_the_real_file(warehouse: BuiltWarehouse):
-    headline = warehouse.query("select * from marts.ml_model_headline_metrics "
-                               "where domain = 'moderation' and dataset_type = 'test'").set_index("model_name")
+    headline = warehouse.query(
+        "select * from marts.ml_model_headline_metrics where domain = 'moderation' and dataset_type = 'test'"
+    ).set_index("model_name")
     selected = warehouse.query("select distinct model_name from marts.claim_predictions")["model_name"].iloc[0]
     assert set(headline.index) == {selected, "verified_status_logistic"}
     assert headline["headline_metric"].tolist() == ["f1", "f1"]
     assert headline["beats_baseline"].all()
-    assert headline.loc[selected, "value"] >= 0.99 and headline.loc[selected, "baseline_name"] == "majority_class"
+    assert headline.loc[selected, "value"] >= 0.99
+    assert headline.loc[selected, "baseline_name"] == "majority_class"

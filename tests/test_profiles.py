@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 import pytest
 
-from engagement_analytics.generator import PROFILES, generate
+from engagement_analytics.tooling.generator import PROFILES, generate
 from tests import planted_truth as pt
 from tests.conftest import TEST_SEED, BuiltWarehouse, build_paths, build_warehouse
 
@@ -37,6 +37,7 @@ DROP_DELTA_RTOL = 1e-4
 
 # --- the per-profile table -------------------------------------------------------------------
 
+
 @dataclass
 class TruthTable:
     """Measured truths per profile, printed at the end of the run."""
@@ -50,24 +51,44 @@ class TruthTable:
         self.rows.setdefault(profile, {}).update(values)
 
     def lines(self) -> list[str]:
-        columns = ["build", "top drops", "drivers listed", "series in series", "anomaly P / R", "segment ARI (k)",
-                   "quarantine"]
+        columns = [
+            "build",
+            "top drops",
+            "drivers listed",
+            "series in series",
+            "anomaly P / R",
+            "segment ARI (k)",
+            "quarantine",
+        ]
         out = ["| profile | " + " | ".join(columns) + " |", "|---" * (len(columns) + 1) + "|"]
         for profile, values in self.rows.items():
             out.append(f"| {profile} | " + " | ".join(values.get(c, "not run") for c in columns) + " |")
         if self.arms:
-            out += ["", "| profile | experiment | arm | metric | lift_rel | CUPED lift_rel | planted | CUPED 95% CI "
-                        "| as planted |", "|---" * 9 + "|"]
+            out += [
+                "",
+                (
+                    "| profile | experiment | arm | metric | lift_rel | CUPED lift_rel | planted | CUPED 95% CI "
+                    "| as planted |"
+                ),
+                "|---" * 9 + "|",
+            ]
             for a in self.arms:
-                out.append(f"| {a['profile']} | {a['experiment_id']} | {a['arm']} | {a['metric']} "
-                           f"| {_f(a['lift_rel'])} | {_f(a['cuped_lift_rel'])} | {_f(a['planted_lift_rel'])} "
-                           f"| [{_f(a['cuped_ci_low'], 4)}, {_f(a['cuped_ci_high'], 4)}] | {a['verdict']} |")
+                out.append(
+                    f"| {a['profile']} | {a['experiment_id']} | {a['arm']} | {a['metric']} "
+                    f"| {_f(a['lift_rel'])} | {_f(a['cuped_lift_rel'])} | {_f(a['planted_lift_rel'])} "
+                    f"| [{_f(a['cuped_ci_low'], 4)}, {_f(a['cuped_ci_high'], 4)}] | {a['verdict']} |"
+                )
         if self.srm:
-            out += ["", "| profile | experiment | planted SRM | srm_flag | mart SRM p | independent SRM p |",
-                    "|---" * 6 + "|"]
+            out += [
+                "",
+                "| profile | experiment | planted SRM | srm_flag | mart SRM p | independent SRM p |",
+                "|---" * 6 + "|",
+            ]
             for s in self.srm:
-                out.append(f"| {s['profile']} | {s['experiment_id']} | {s['has_srm']} | {s['flags']} "
-                           f"| {_f(s['srm_p_value'], 6)} | {_f(s['independent_p'], 6)} |")
+                out.append(
+                    f"| {s['profile']} | {s['experiment_id']} | {s['has_srm']} | {s['flags']} "
+                    f"| {_f(s['srm_p_value'], 6)} | {_f(s['independent_p'], 6)} |"
+                )
         return out
 
     def pytest_terminal_summary(self, terminalreporter) -> None:  # pytest hook
@@ -96,6 +117,7 @@ def truth_table(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPat
 
 # --- one build per profile -------------------------------------------------------------------
 
+
 @dataclass
 class ProfileBuild:
     name: str
@@ -109,14 +131,15 @@ class ProfileBuild:
         """Run a measurement; a mart that did not build fails the check with its failing node."""
         try:
             return measure(self.warehouse, *args)
-        except pt.MartMissing as missing:
+        except pt.MissingMartError as missing:
             message = str(missing)
         pytest.fail(message, pytrace=False)
 
 
 @pytest.fixture(scope="module", params=SELECTED)
-def built(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
-          truth_table: TruthTable) -> ProfileBuild:
+def built(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, truth_table: TruthTable
+) -> ProfileBuild:
     """Generate the profile's files and `dbt build` the whole warehouse once. A failing node does
     not stop the build's other nodes, so what did build stays readable for the other checks."""
     name = request.param
@@ -124,19 +147,25 @@ def built(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
     raw_dir = base / "raw"
     truth = generate(PROFILE_SCALE, TEST_SEED, raw_dir, progress=False, profile=name)
     result, run_results = build_warehouse(base, raw_dir)
-    truth_table.record(name, build="ok" if result.returncode == 0 else
-                       f"{len(pt.failing_nodes(run_results))} failing nodes")
+    truth_table.record(
+        name, build="ok" if result.returncode == 0 else f"{len(pt.failing_nodes(run_results))} failing nodes"
+    )
     warehouse = BuiltWarehouse(build_paths(base, raw_dir), truth, result, run_results, uses_real_claims=False)
     return ProfileBuild(name, warehouse, truth_table)
 
 
 # --- checks ----------------------------------------------------------------------------------
 
+
 def test_dbt_build_succeeds(built: ProfileBuild):
     failing = pt.failing_nodes(built.warehouse.run_results)
-    assert built.warehouse.build.returncode == 0 and not failing, (
-        f"{built.name}: dbt build exit {built.warehouse.build.returncode}, failing nodes:\n" + "\n".join(failing)
-        + f"\n{built.warehouse.build.stdout[-2000:]}")
+    message = (
+        f"{built.name}: dbt build exit {built.warehouse.build.returncode}, failing nodes:\n"
+        + "\n".join(failing)
+        + f"\n{built.warehouse.build.stdout[-2000:]}"
+    )
+    assert built.warehouse.build.returncode == 0, message
+    assert not failing, message
 
 
 def test_nothing_is_quarantined_but_the_planted_breaches(built: ProfileBuild):
@@ -148,14 +177,20 @@ def test_nothing_is_quarantined_but_the_planted_breaches(built: ProfileBuild):
     summary = quarantined.groupby(["source_table", "quarantine_reason"]).size()
     built.record(quarantine=", ".join(f"{t}.{r}={n}" for (t, r), n in summary.items()) or "none")
     unexpected = quarantined[~quarantined["source_table"].isin(["claims_videos", "experiment_assignments"])]
-    problems = [f"{t}: {r} x{n}"
-                for (t, r), n in unexpected.groupby(["source_table", "quarantine_reason"]).size().items()]
+    problems = [
+        f"{t}: {r} x{n}" for (t, r), n in unexpected.groupby(["source_table", "quarantine_reason"]).size().items()
+    ]
     claims = quarantined[quarantined["source_table"] == "claims_videos"]
     if set(claims["quarantine_reason"]) - {"missing_label"} or len(claims) != wh.truth["claims"]["rows_missing_label"]:
-        problems.append(f"claims: {claims['quarantine_reason'].value_counts().to_dict()}, planted "
-                        f"{wh.truth['claims']['rows_missing_label']} missing labels")
-    reason = {"assigned_to_two_variants": "multiple_variants", "assigned_outside_window": "assigned_outside_window",
-              "unknown_variant": "unknown_variant"}
+        problems.append(
+            f"claims: {claims['quarantine_reason'].value_counts().to_dict()}, planted "
+            f"{wh.truth['claims']['rows_missing_label']} missing labels"
+        )
+    reason = {
+        "assigned_to_two_variants": "multiple_variants",
+        "assigned_outside_window": "assigned_outside_window",
+        "unknown_variant": "unknown_variant",
+    }
     assignments = quarantined[quarantined["source_table"] == "experiment_assignments"]
     got = assignments.groupby("record_key")["quarantine_reason"].agg(set).to_dict()
     expected, optional = {}, set()
@@ -170,8 +205,10 @@ def test_nothing_is_quarantined_but_the_planted_breaches(built: ProfileBuild):
     wrong = {k: (got.get(k), v) for k, v in expected.items() if got.get(k) != v}
     extra = sorted(set(got) - set(expected) - optional)
     if wrong or extra:
-        problems.append(f"assignments: {len(wrong)} planted breaches not quarantined as planted "
-                        f"{list(wrong.items())[:5]}, {len(extra)} other assignments quarantined {extra[:5]}")
+        problems.append(
+            f"assignments: {len(wrong)} planted breaches not quarantined as planted "
+            f"{list(wrong.items())[:5]}, {len(extra)} other assignments quarantined {extra[:5]}"
+        )
     assert not problems, f"{built.name}: " + "; ".join(problems)
 
 
@@ -189,8 +226,11 @@ def test_planted_drivers_are_decline_contributors(built: ProfileBuild):
     listed = sum(len(v) for v in drivers.listed.values())
     built.record(**{"drivers listed": f"{listed}/{total}"})
     assert total > 0, f"{built.name}: no planted driver watched their genre the month before"
-    missing = {g: sorted(drivers.expected[g] - drivers.listed[g])[:5] for g in drivers.expected
-               if drivers.expected[g] - drivers.listed[g]}
+    missing = {
+        g: sorted(drivers.expected[g] - drivers.listed[g])[:5]
+        for g in drivers.expected
+        if drivers.expected[g] - drivers.listed[g]
+    }
     assert not missing, f"{built.name}: planted drivers missing from genre_decline_contributors: {missing}"
 
 
@@ -203,17 +243,26 @@ def test_series_videos_match_inside_their_series(built: ProfileBuild):
 
 def test_landmark_anomalies_reach_precision_and_recall(built: ProfileBuild):
     anomalies = built.mart_or_fail(pt.measure_anomalies)
-    built.record(**{"anomaly P / R": f"{_f(anomalies.precision, 2)} / {_f(anomalies.recall, 2)} "
-                                     f"({anomalies.flagged} flagged, {anomalies.planted} planted)"})
+    built.record(
+        **{
+            "anomaly P / R": f"{_f(anomalies.precision, 2)} / {_f(anomalies.recall, 2)} "
+            f"({anomalies.flagged} flagged, {anomalies.planted} planted)"
+        }
+    )
     assert anomalies.planted > 0
-    assert anomalies.precision >= ANOMALY_PRECISION_MIN and anomalies.recall >= ANOMALY_RECALL_MIN, (
-        built.name, anomalies.precision, anomalies.recall, anomalies.recall_by_kind)
+    quality = (built.name, anomalies.precision, anomalies.recall, anomalies.recall_by_kind)
+    assert anomalies.precision >= ANOMALY_PRECISION_MIN, quality
+    assert anomalies.recall >= ANOMALY_RECALL_MIN, quality
 
 
 def test_expression_segments_recover_the_planted_profiles(built: ProfileBuild):
     segments = built.mart_or_fail(pt.measure_segments)
-    built.record(**{"segment ARI (k)": f"{_f(segments.ari, 2)} ({segments.segments}; "
-                                       f"{segments.users}/{segments.planted_users} users)"})
+    built.record(
+        **{
+            "segment ARI (k)": f"{_f(segments.ari, 2)} ({segments.segments}; "
+            f"{segments.users}/{segments.planted_users} users)"
+        }
+    )
     assert segments.users >= 0.95 * segments.planted_users, (built.name, segments.users, segments.planted_users)
     assert segments.ari >= SEGMENT_ARI_MIN, (built.name, segments.ari)
 
@@ -234,8 +283,10 @@ def test_experiment_effects_are_read_as_planted(built: ProfileBuild):
             verdict = "ok" if row["cuped_ci_low"] <= 0 <= row["cuped_ci_high"] else "false effect"
         built.table.arms.append({"profile": built.name, **row, "verdict": verdict})
         if row["primary"] and verdict != "ok":
-            problems.append(f"{row['experiment_id']}/{row['arm']}/{row['metric']}: {verdict} "
-                            f"(CUPED CI [{row['cuped_ci_low']}, {row['cuped_ci_high']}])")
+            problems.append(
+                f"{row['experiment_id']}/{row['arm']}/{row['metric']}: {verdict} "
+                f"(CUPED CI [{row['cuped_ci_low']}, {row['cuped_ci_high']}])"
+            )
     assert built.warehouse.truth["experiments"] == {} or len(arms) > 0
     assert not problems, f"{built.name}: " + "; ".join(problems)
 
@@ -254,16 +305,19 @@ def test_ids_survive_from_the_raw_files_to_the_marts(built: ProfileBuild):
     user ids only (an id rounded through float64 would not be one)."""
     wh = built.warehouse
     raw_users = set(wh.raw("select user_id from read_parquet('{raw}/users.parquet')")["user_id"].astype("int64"))
-    raw_face = set(wh.raw("select distinct user_id from read_parquet('{raw}/user_expressions.parquet')")["user_id"]
-                   .astype("int64"))
+    raw_face = set(
+        wh.raw("select distinct user_id from read_parquet('{raw}/user_expressions.parquet')")["user_id"].astype("int64")
+    )
     staged = set(wh.query("select user_id from staging.stg_feed__users")["user_id"].astype("int64"))
     assert staged == raw_users, (built.name, sorted(raw_users - staged)[:5], sorted(staged - raw_users)[:5])
-    recommended = set(built.mart_or_fail(pt.read_mart, "user_video_recommendations", "distinct user_id")["user_id"]
-                      .astype("int64"))
+    recommended = set(
+        built.mart_or_fail(pt.read_mart, "user_video_recommendations", "distinct user_id")["user_id"].astype("int64")
+    )
     assert recommended == raw_users, (built.name, sorted(raw_users - recommended)[:5])
     for mart in ("user_expression_segments", "landmark_capture_anomalies"):
         ids = set(built.mart_or_fail(pt.read_mart, mart, "distinct user_id")["user_id"].astype("int64"))
-        assert ids and ids <= raw_face, (built.name, mart, sorted(ids - raw_face)[:5])
+        assert ids, (built.name, mart)
+        assert ids <= raw_face, (built.name, mart, sorted(ids - raw_face)[:5])
 
 
 def test_experiments_csv_matches_the_truth(built: ProfileBuild):
@@ -271,27 +325,37 @@ def test_experiments_csv_matches_the_truth(built: ProfileBuild):
     wh = built.warehouse
     registry = pd.read_csv(wh.raw_dir / "experiments.csv", dtype=str, keep_default_na=False)
     assert sorted(registry["experiment_id"]) == sorted(wh.truth["experiments"])
-    clicks = wh.raw("select min(first_click_timestamp) as lo, max(first_click_timestamp) as hi "
-                    "from read_parquet('{raw}/interactions.parquet')").iloc[0]
+    clicks = wh.raw(
+        "select min(first_click_timestamp) as lo, max(first_click_timestamp) as hi "
+        "from read_parquet('{raw}/interactions.parquet')"
+    ).iloc[0]
     for row in registry.to_dict("records"):
         truth = wh.truth["experiments"][row["experiment_id"]]
         assert (row["start_date"], row["end_date"], row["control_variant"]) == (
-            truth["start_date"], truth["end_date"], truth["control_variant"])
-        assert clicks["lo"] <= pd.Timestamp(row["start_date"]) and pd.Timestamp(row["end_date"]) <= clicks["hi"]
+            truth["start_date"],
+            truth["end_date"],
+            truth["control_variant"],
+        )
+        assert clicks["lo"] <= pd.Timestamp(row["start_date"])
+        assert pd.Timestamp(row["end_date"]) <= clicks["hi"]
         if truth["arms_declared"]:
             declared = dict(pair.split(":") for pair in row["arms"].split("|"))
             assert {k: float(v) for k, v in declared.items()} == {
-                arm: planted["planned_share"] for arm, planted in truth["arms"].items()}
+                arm: planted["planned_share"] for arm, planted in truth["arms"].items()
+            }
 
 
 # --- the generator's own promises, without a build -------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[object, dict]]:
     """Every profile's files at the smallest scale (the floors in common.py), no warehouse."""
     base = tmp_path_factory.mktemp("profiles_raw")
-    return {name: (base / name, generate(PROFILE_SCALE, TEST_SEED, base / name, progress=False, profile=name))
-            for name in PROFILES}
+    return {
+        name: (base / name, generate(PROFILE_SCALE, TEST_SEED, base / name, progress=False, profile=name))
+        for name in PROFILES
+    }
 
 
 def test_profiles_vary_the_conventions_they_name(generated: dict):
@@ -303,10 +367,18 @@ def test_profiles_vary_the_conventions_they_name(generated: dict):
             profile = PROFILES[name]
             assert truth["profile"]["name"] == name
             users = con.execute(f"select user_id from '{raw}/users.parquet'").df()["user_id"]
-            assert users.is_unique and users.min() >= 1 and users.max() < 2**63
+            assert users.is_unique
+            assert users.min() >= 1
+            assert users.max() < 2**63
             assert ((users > 2**53).any()) == (profile.feed_user_ids.high_share > 0), name
-            landmarks = con.execute(f"select max(landmark_id) + 1 as n, min(x) as x0, max(x) as x1, "
-                                    f"min(captured_at) as t0 from '{raw}/user_facial_data.parquet'").df().iloc[0]
+            landmarks = (
+                con.execute(
+                    f"select max(landmark_id) + 1 as n, min(x) as x0, max(x) as x1, "
+                    f"min(captured_at) as t0 from '{raw}/user_facial_data.parquet'"
+                )
+                .df()
+                .iloc[0]
+            )
             assert landmarks["n"] == profile.landmarks == truth["face"]["landmarks_per_capture"]
             assert truth["face"]["coordinate_unit"] == profile.coordinate_unit.name
             if profile.coordinate_unit.name == "metres":
@@ -314,14 +386,20 @@ def test_profiles_vary_the_conventions_they_name(generated: dict):
             if profile.coordinate_unit.name == "pixels":
                 assert landmarks["x1"] > 100
             assert landmarks["t0"].date() >= profile.start_month
-            labels = set(con.execute(f"select distinct expression_type from '{raw}/user_expressions.parquet'")
-                         .df()["expression_type"])
+            labels = set(
+                con.execute(f"select distinct expression_type from '{raw}/user_expressions.parquet'").df()[
+                    "expression_type"
+                ]
+            )
             assert labels == set(profile.expression_labels) == set(truth["face"]["expression_labels"].values())
-            months = con.execute(f"select count(distinct date_trunc('month', first_click_timestamp)) "
-                                 f"from '{raw}/interactions.parquet'").fetchall()[0][0]
+            months = con.execute(
+                f"select count(distinct date_trunc('month', first_click_timestamp)) from '{raw}/interactions.parquet'"
+            ).fetchall()[0][0]
             assert months == profile.months
-            assert truth["feed"]["analysis_month"] == (pd.Timestamp(profile.start_month)
-                                                       + pd.DateOffset(months=profile.months - 1)).date().isoformat()
+            assert (
+                truth["feed"]["analysis_month"]
+                == (pd.Timestamp(profile.start_month) + pd.DateOffset(months=profile.months - 1)).date().isoformat()
+            )
             cold = len(truth["feed"]["cold_start_user_ids"]) / len(users)
             assert abs(cold - profile.cold_start_share) < 0.05, (name, cold)
             # Each experiment has a full pre-period inside the data; Spotlight ends before the two
@@ -329,7 +407,8 @@ def test_profiles_vary_the_conventions_they_name(generated: dict):
             previous_month = pd.Timestamp(truth["feed"]["analysis_month"]) - pd.DateOffset(months=1)
             for experiment in truth["experiments"].values():
                 start, end = pd.Timestamp(experiment["start_date"]), pd.Timestamp(experiment["end_date"])
-                assert start.weekday() == 0 and (end - start).days + 1 in (28, 14)
+                assert start.weekday() == 0
+                assert (end - start).days + 1 in (28, 14)
                 assert start - (end - start) - pd.Timedelta(days=1) >= pd.Timestamp(profile.start_month)
                 assert end < previous_month + pd.DateOffset(months=2)
                 if experiment["surface"] == "feed":
@@ -347,24 +426,25 @@ def test_generate_defaults_to_the_default_profile(generated: dict, tmp_path):
     for path in sorted(raw.iterdir()):
         if path.name == "truth.json":
             continue
-        assert hashlib.sha256(path.read_bytes()).digest() == hashlib.sha256(
-            (tmp_path / path.name).read_bytes()).digest(), path.name
+        assert (
+            hashlib.sha256(path.read_bytes()).digest() == hashlib.sha256((tmp_path / path.name).read_bytes()).digest()
+        ), path.name
 
 
 def test_profiles_reject_conventions_the_generator_cannot_plant():
     import datetime as dt
 
-    from engagement_analytics.generator.profiles import Arm, ExperimentDesign, GeneratorProfile, IdRange
+    from engagement_analytics.tooling.generator.profiles import Arm, ExperimentDesign, GeneratorProfile, IdRange
 
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="months >= 2"):
         GeneratorProfile(months=1)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="start_month must be the first of a month"):
         GeneratorProfile(start_month=dt.date(2025, 10, 2))
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="planned shares must sum to 1"):
         ExperimentDesign((Arm("control", 0.5), Arm("b", 0.4)))
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="the unknown variant 'B' is one of the arms"):
         ExperimentDesign((Arm("control", 0.5), Arm("b", 0.5)), unknown_variant="B")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"must stay in 1\.\.2\*\*53"):
         IdRange(start=2**53 - 10, max_step=5, high_share=0.1).draw(__import__("numpy").random.default_rng(0), 100)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="unknown generator profile 'no_such_profile'"):
         generate(PROFILE_SCALE, TEST_SEED, __import__("pathlib").Path("/nonexistent"), profile="no_such_profile")

@@ -16,8 +16,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from engagement_analytics import warehouse
-from engagement_analytics.warehouse import build, staging_path
+from engagement_analytics.tooling import warehouse
+from engagement_analytics.tooling.warehouse import build, staging_path
 from tests.conftest import copy_contract_files
 
 SELECTION = ["--select", "+stg_feed__users", "--indirect-selection", "cautious"]
@@ -60,13 +60,14 @@ def set_paths(patch: pytest.MonkeyPatch, base: Path, shared: Path) -> None:
     patch.setenv("DBT_LOG_PATH", str(shared / "logs"))
 
 
-@pytest.fixture()
+@pytest.fixture
 def publishing_env(first_build: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
     for folder in ("raw", "bi"):
         shutil.copytree(first_build / folder, tmp_path / folder, ignore=shutil.ignore_patterns(".build"))
     set_paths(monkeypatch, tmp_path, first_build)
     published = tmp_path / "bi" / "warehouse.duckdb"
-    assert published.exists() and not staging_path(published).exists()
+    assert published.exists()
+    assert not staging_path(published).exists()
     return {"raw": tmp_path / "raw", "published": published}
 
 
@@ -90,7 +91,8 @@ def test_reader_keeps_old_file_while_new_readers_see_the_new_build(publishing_en
         # New raw data: keep 25 users (interactions are not rebuilt by this selection).
         duckdb.connect().execute(
             f"copy (select * from read_parquet('{raw}/users.parquet') order by user_id limit 25) "
-            f"to '{raw}/users_new.parquet' (format parquet)")
+            f"to '{raw}/users_new.parquet' (format parquet)"
+        )
         (raw / "users_new.parquet").replace(raw / "users.parquet")
 
         # Without staging, this build would fail with "Could not set lock" on the held file.

@@ -1,4 +1,4 @@
-"""Watch-time regression (issue 6, part 4): the helpers on hand-made data, and the built
+"""Watch-time regression: the helpers on hand-made data, and the built
 warehouse against independent pandas/scikit-learn computations and the generator's truth."""
 
 from __future__ import annotations
@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 from sklearn.metrics import mean_absolute_error, mean_squared_error, r2_score
 
-from engagement_analytics.feed import watch_time as wt
+from engagement_analytics.domains.feed import watch_time as wt
+from engagement_analytics.domains.ml_metrics import METRIC_COLUMNS, METRIC_DTYPES
 from tests.conftest import BuiltWarehouse
 
 # ---------------------------------------------------------------------------------------------
@@ -29,20 +30,34 @@ def synthetic_features(n: int = 6000, seed: int = 0) -> pd.DataFrame:
     genre = np.where(rng.random(n) < 0.6, preferred[user], rng.choice(list(GENRE_BASE), n))
     kind = rng.choice(list(TYPE_FACTOR), n, p=[0.7, 0.2, 0.1])
     match = genre == preferred[user]
-    watch = (np.vectorize(GENRE_BASE.get)(genre) * np.where(match, 1.6, 1.0) * user_factor[user]
-             * np.vectorize(TYPE_FACTOR.get)(kind) * rng.lognormal(0.0, 0.5, n))
+    watch = (
+        np.vectorize(GENRE_BASE.get)(genre)
+        * np.where(match, 1.6, 1.0)
+        * user_factor[user]
+        * np.vectorize(TYPE_FACTOR.get)(kind)
+        * rng.lognormal(0.0, 0.5, n)
+    )
     clicked = pd.Timestamp("2026-01-01") + pd.to_timedelta(np.sort(rng.integers(0, 200 * 86400, n)), unit="s")
-    frame = pd.DataFrame({
-        "interaction_id": np.arange(1, n + 1), "user_id": user + 1, "first_clicked_at": clicked,
-        "watch_time_seconds": watch, "interaction_type": kind, "preferred_genre": preferred[user],
-        "video_genre": genre, "is_preferred_genre": match,
-        "video_age_days": rng.uniform(0, 100, n), "video_prior_interactions": rng.integers(0, 50, n),
-    })
+    frame = pd.DataFrame(
+        {
+            "interaction_id": np.arange(1, n + 1),
+            "user_id": user + 1,
+            "first_clicked_at": clicked,
+            "watch_time_seconds": watch,
+            "interaction_type": kind,
+            "preferred_genre": preferred[user],
+            "video_genre": genre,
+            "is_preferred_genre": match,
+            "video_age_days": rng.uniform(0, 100, n),
+            "video_prior_interactions": rng.integers(0, 50, n),
+        }
+    )
     grouped = frame.groupby("user_id")["watch_time_seconds"]
     frame["user_prior_interactions"] = grouped.cumcount()
     prior_sum = grouped.cumsum() - frame["watch_time_seconds"]
     frame["user_prior_mean_watch_time_seconds"] = (prior_sum / frame["user_prior_interactions"]).where(
-        frame["user_prior_interactions"] > 0, frame["watch_time_seconds"].mean())
+        frame["user_prior_interactions"] > 0, frame["watch_time_seconds"].mean()
+    )
     frame["is_cold_start_user"] = frame["user_prior_interactions"] == 0
     return frame
 
@@ -61,10 +76,10 @@ def test_time_split_cuts_at_the_fractions_and_keeps_ties_together():
     assert tied_types.groupby(tied).nunique().max() == 1
 
 
-@pytest.mark.parametrize("validation_fraction, test_fraction", [(0.0, 0.2), (0.2, 0.0), (0.5, 0.5)])
+@pytest.mark.parametrize(("validation_fraction", "test_fraction"), [(0.0, 0.2), (0.2, 0.0), (0.5, 0.5)])
 def test_time_split_rejects_fractions_that_leave_no_split(validation_fraction, test_fraction):
     clicked = pd.Series(pd.date_range("2026-01-01", periods=10, freq="D"))
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="fractions must be positive and leave rows to train on"):
         wt.time_split(clicked, validation_fraction, test_fraction)
 
 
@@ -76,23 +91,26 @@ def test_time_split_never_leaves_train_empty():
     # Most clicks at the first instant: the cut moves to the next instant.
     tied = pd.Series([day] * 8 + [day + pd.Timedelta(days=1), day + pd.Timedelta(days=2)])
     assigned = wt.time_split(tied, 0.15, 0.15).assign(tied)
-    assert (assigned[:8] == "train").all() and set(assigned[8:]) <= {"validation", "test"}
+    assert (assigned[:8] == "train").all()
+    assert set(assigned[8:]) <= {"validation", "test"}
     # One instant: everything is train.
     same = pd.Series([day] * 5)
     split = wt.time_split(same, 0.15, 0.15)
     assert (split.validation_start, split.test_start) == (None, None)
     assert set(split.assign(same)) == {"train"}
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="no interactions to split"):
         wt.time_split(pd.Series([], dtype="datetime64[us]"), 0.15, 0.15)
 
 
 def test_scoring_and_metrics_on_no_interactions_are_typed_and_empty():
     features = synthetic_features(10).iloc[0:0]
     scored = wt.score_interactions(features, wt.WatchTimeParams())
-    assert scored.empty and scored.dtypes.astype(str).to_dict() == wt.SCORED_DTYPES
+    assert scored.empty
+    assert scored.dtypes.astype(str).to_dict() == wt.SCORED_DTYPES
     metrics = wt.metrics_frame(scored)
-    assert metrics.empty and list(metrics.columns) == wt.METRIC_COLUMNS
-    assert metrics.dtypes.astype(str).to_dict() == wt.METRIC_DTYPES
+    assert metrics.empty
+    assert list(metrics.columns) == METRIC_COLUMNS
+    assert metrics.dtypes.astype(str).to_dict() == METRIC_DTYPES
 
 
 @pytest.mark.parametrize("rows", [1, 2, 5])
@@ -110,12 +128,16 @@ def test_a_handful_of_clicks_is_scored(rows):
 
 
 def test_undefined_r2_has_no_row_and_equal_actuals_still_score():
-    scored = pd.DataFrame({
-        "interaction_id": range(4), "dataset_type": ["train", "train", "test", "test"],
-        "watch_time_seconds": [10.0, 30.0, 20.0, 20.0],
-        "predicted_watch_time_seconds": [12.0, 28.0, 18.0, 25.0],
-        "global_mean_prediction": [20.0] * 4, "genre_mean_prediction": [20.0] * 4,
-    })
+    scored = pd.DataFrame(
+        {
+            "interaction_id": range(4),
+            "dataset_type": ["train", "train", "test", "test"],
+            "watch_time_seconds": [10.0, 30.0, 20.0, 20.0],
+            "predicted_watch_time_seconds": [12.0, 28.0, 18.0, 25.0],
+            "global_mean_prediction": [20.0] * 4,
+            "genre_mean_prediction": [20.0] * 4,
+        }
+    )
     metrics = wt.metrics_frame(scored).set_index(["model_name", "dataset_type", "metric"])
     assert ("watch_time_gradient_boosting", "train", "r2") in metrics.index
     # Both test actuals are 20: R2 is undefined there, MAE is not.
@@ -128,7 +150,8 @@ def test_more_genres_than_a_tree_takes_are_grouped_not_an_error():
     rng = np.random.default_rng(6)
     features["video_genre"] = [f"genre_{i}" for i in rng.integers(0, 400, len(features))]
     scored = wt.score_interactions(features, wt.WatchTimeParams(max_iter=20))
-    assert len(scored) == len(features) and np.isfinite(scored["predicted_watch_time_seconds"]).all()
+    assert len(scored) == len(features)
+    assert np.isfinite(scored["predicted_watch_time_seconds"]).all()
 
 
 def test_ids_beyond_float_precision_survive_scoring():
@@ -189,7 +212,8 @@ def match_factor(scored: pd.DataFrame) -> float:
     genre matches over the rest, on the test split."""
     test = scored[scored["dataset_type"] == "test"].assign(
         is_match=lambda f: f["preferred_genre"] == f["video_genre"],
-        log_prediction=lambda f: np.log(f["predicted_watch_time_seconds"]))
+        log_prediction=lambda f: np.log(f["predicted_watch_time_seconds"]),
+    )
     cells = test.groupby(["video_genre", "interaction_type", "is_match"])["log_prediction"].mean().unstack()
     return float(np.exp((cells[True] - cells[False]).median()))
 
@@ -220,20 +244,23 @@ def test_score_interactions_returns_one_row_per_interaction_and_metrics_for_ever
     assert sorted(scored["interaction_id"]) == sorted(features["interaction_id"])
     assert set(scored["dataset_type"]) == set(wt.DATASET_TYPES)
     duplicated = features.iloc[[0, 0]]
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="one row per interaction_id"):
         wt.score_interactions(duplicated, wt.WatchTimeParams())
 
 
 def test_metrics_frame_has_one_row_per_model_split_and_metric():
-    scored = pd.DataFrame({
-        "interaction_id": range(6), "dataset_type": ["train"] * 3 + ["test"] * 3,
-        "watch_time_seconds": [10.0, 20.0, 30.0, 10.0, 20.0, 60.0],
-        "predicted_watch_time_seconds": [12.0, 18.0, 30.0, 10.0, 25.0, 50.0],
-        "global_mean_prediction": [20.0] * 6, "genre_mean_prediction": [15.0, 15.0, 30.0, 15.0, 15.0, 30.0],
-    })
+    scored = pd.DataFrame(
+        {
+            "interaction_id": range(6),
+            "dataset_type": ["train"] * 3 + ["test"] * 3,
+            "watch_time_seconds": [10.0, 20.0, 30.0, 10.0, 20.0, 60.0],
+            "predicted_watch_time_seconds": [12.0, 18.0, 30.0, 10.0, 25.0, 50.0],
+            "global_mean_prediction": [20.0] * 6,
+            "genre_mean_prediction": [15.0, 15.0, 30.0, 15.0, 15.0, 30.0],
+        }
+    )
     metrics = wt.metrics_frame(scored)
-    assert list(metrics.columns) == ["model_name", "dataset_type", "metric", "value", "baseline_name",
-                                     "baseline_value"]
+    assert list(metrics.columns) == ["model_name", "dataset_type", "metric", "value", "baseline_name", "baseline_value"]
     assert not metrics.duplicated(["model_name", "dataset_type", "metric"]).any()
     assert len(metrics) == 2 * (3 + 3 + 1)
     row = metrics.set_index(["model_name", "dataset_type", "metric"])
@@ -301,9 +328,14 @@ def independent_test_metrics(predictions: pd.DataFrame) -> dict[str, dict[str, f
         "genre_mean": genre_mean,
     }
     actual = test["watch_time_seconds"]
-    return {name: {"mae": mean_absolute_error(actual, values),
-                   "rmse": float(np.sqrt(mean_squared_error(actual, values))),
-                   "r2": r2_score(actual, values)} for name, values in candidates.items()}
+    return {
+        name: {
+            "mae": mean_absolute_error(actual, values),
+            "rmse": float(np.sqrt(mean_squared_error(actual, values))),
+            "r2": r2_score(actual, values),
+        }
+        for name, values in candidates.items()
+    }
 
 
 def test_model_beats_both_baselines_on_the_test_split(predictions: pd.DataFrame):
@@ -316,11 +348,9 @@ def test_model_beats_both_baselines_on_the_test_split(predictions: pd.DataFrame)
     assert metrics["model"]["r2"] > metrics["genre_mean"]["r2"] + 0.1
 
 
-def test_metrics_table_agrees_with_the_independent_computation(warehouse: BuiltWarehouse,
-                                                               predictions: pd.DataFrame):
+def test_metrics_table_agrees_with_the_independent_computation(warehouse: BuiltWarehouse, predictions: pd.DataFrame):
     expected = independent_test_metrics(predictions)
-    table = warehouse.query(
-        "select * from intermediate.watch_time_model_metrics where dataset_type = 'test'")
+    table = warehouse.query("select * from intermediate.watch_time_model_metrics where dataset_type = 'test'")
     rows = table.set_index(["model_name", "metric"])
     for metric in ("mae", "rmse", "r2"):
         model = rows.loc[("watch_time_gradient_boosting", metric)]
@@ -348,11 +378,13 @@ def test_features_use_only_strictly_earlier_interactions(warehouse: BuiltWarehou
     assert len(features) == len(interactions)
     # Sample rows with a history, cold-start rows, and rows that share their click instant.
     tied = interactions[interactions.duplicated(["user_id", "first_clicked_at"], keep=False)]
-    sample_ids = pd.concat([
-        features[~features["is_cold_start_user"]].sample(150, random_state=1)["interaction_id"],
-        features[features["is_cold_start_user"]].sample(40, random_state=2)["interaction_id"],
-        tied["interaction_id"].head(10),
-    ]).unique()
+    sample_ids = pd.concat(
+        [
+            features[~features["is_cold_start_user"]].sample(150, random_state=1)["interaction_id"],
+            features[features["is_cold_start_user"]].sample(40, random_state=2)["interaction_id"],
+            tied["interaction_id"].head(10),
+        ]
+    ).unique()
     by_id = features.set_index("interaction_id")
     genre_day = interactions.assign(day=interactions["first_clicked_at"].dt.normalize())
     for interaction_id in sample_ids:
@@ -367,8 +399,10 @@ def test_features_use_only_strictly_earlier_interactions(warehouse: BuiltWarehou
         assert got["video_age_days"] == pytest.approx(age, abs=1e-9)
         assert bool(got["is_preferred_genre"]) == (row["preferred_genre"] == row["video_genre"])
         if user_earlier.empty:
-            fallback = genre_day[(genre_day["video_genre"] == row["video_genre"])
-                                 & (genre_day["day"] < row["first_clicked_at"].normalize())]
+            fallback = genre_day[
+                (genre_day["video_genre"] == row["video_genre"])
+                & (genre_day["day"] < row["first_clicked_at"].normalize())
+            ]
             expected = fallback["watch_time_seconds"].mean() if len(fallback) else np.nan
         else:
             expected = user_earlier["watch_time_seconds"].mean()
@@ -383,7 +417,8 @@ def test_features_do_not_change_when_the_future_is_removed(warehouse: BuiltWareh
     pandas from the interactions before the cut only, equal the warehouse's (computed on all)."""
     features = warehouse.query(
         "select interaction_id, user_prior_interactions, user_prior_mean_watch_time_seconds, "
-        "is_cold_start_user from intermediate.int_interactions_featurized_for_watch_time")
+        "is_cold_start_user from intermediate.int_interactions_featurized_for_watch_time"
+    )
     cut = interactions["first_clicked_at"].quantile(0.5)
     past = interactions[interactions["first_clicked_at"] < cut].sort_values(["user_id", "first_clicked_at"])
     per_instant = past.groupby(["user_id", "first_clicked_at"])["watch_time_seconds"].agg(["sum", "size"])
@@ -392,8 +427,11 @@ def test_features_do_not_change_when_the_future_is_removed(warehouse: BuiltWareh
     got = features.set_index("interaction_id").loc[expected.index]
     assert (got["user_prior_interactions"].to_numpy() == expected["size"].to_numpy()).all()
     warm = expected["size"] > 0
-    np.testing.assert_allclose(got.loc[warm, "user_prior_mean_watch_time_seconds"].to_numpy(),
-                               (expected.loc[warm, "sum"] / expected.loc[warm, "size"]).to_numpy(), rtol=1e-9)
+    np.testing.assert_allclose(
+        got.loc[warm, "user_prior_mean_watch_time_seconds"].to_numpy(),
+        (expected.loc[warm, "sum"] / expected.loc[warm, "size"]).to_numpy(),
+        rtol=1e-9,
+    )
 
 
 def test_shared_ml_model_metrics_carries_the_watch_time_rows(warehouse: BuiltWarehouse):

@@ -1,9 +1,9 @@
 """Expression profiles clustered into segments: one row per face user with a profile.
 
-The logic lives in engagement_analytics.face.segments; this model reads, calls and returns.
+The logic lives in engagement_analytics.domains.face.segments; this model reads, calls and returns.
 """
 
-from engagement_analytics.face.segments import segment_users
+from engagement_analytics.domains.face.segments import segment_users
 
 
 def model(dbt, session):

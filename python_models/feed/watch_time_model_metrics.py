@@ -1,7 +1,7 @@
 """Watch-time regression metrics (MAE, RMSE, R2) per split, beside each baseline's, in the
-shape the shared ml_model_metrics mart unions. Logic: engagement_analytics.feed.watch_time."""
+shape the shared ml_model_metrics mart unions. Logic: engagement_analytics.domains.feed.watch_time."""
 
-from engagement_analytics.feed.watch_time import metrics_frame
+from engagement_analytics.domains.feed.watch_time import metrics_frame
 
 
 def model(dbt, session):

@@ -1,10 +1,10 @@
 """Watch-time regression: every interaction scored by the model and by both baselines.
 
-Logic lives in engagement_analytics.feed.watch_time; this model reads the point-in-time
+Logic lives in engagement_analytics.domains.feed.watch_time; this model reads the point-in-time
 features, calls the helper and returns one row per interaction_id.
 """
 
-from engagement_analytics.feed.watch_time import WatchTimeParams, score_interactions
+from engagement_analytics.domains.feed.watch_time import WatchTimeParams, score_interactions
 
 
 def model(dbt, session):

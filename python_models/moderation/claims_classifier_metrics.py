@@ -1,7 +1,7 @@
 """Validation metrics of the three claims-classifier candidates and train/test metrics of the one
 picked, in the ml_model_metrics layout (computed from the stored predictions; nothing is refitted)."""
 
-from engagement_analytics.moderation.claims_classifier import classifier_metrics
+from engagement_analytics.domains.moderation.claims_classifier import classifier_metrics
 
 
 def model(dbt, session):

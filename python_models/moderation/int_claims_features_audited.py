@@ -1,6 +1,6 @@
 """Leakage audit: accuracy of the best single-feature rule for each feature of a claims video."""
 
-from engagement_analytics.moderation.leakage import leakage_audit
+from engagement_analytics.domains.moderation.leakage import leakage_audit
 
 
 def model(dbt, session):

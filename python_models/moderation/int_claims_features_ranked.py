@@ -1,6 +1,6 @@
 """Most important features of each claims-classifier candidate, refitted on the same train split."""
 
-from engagement_analytics.moderation.claims_classifier import candidate_importance
+from engagement_analytics.domains.moderation.claims_classifier import candidate_importance
 
 
 def model(dbt, session):

@@ -1,7 +1,7 @@
 """Every labelled claims video scored by the three calibrated candidates; the one picked on
 validation gives claim_probability and predicted_claim_status."""
 
-from engagement_analytics.moderation.claims_classifier import run_claims_classifier
+from engagement_analytics.domains.moderation.claims_classifier import run_claims_classifier
 
 
 def model(dbt, session):

@@ -1,6 +1,6 @@
 """Welch's t-test and Mann-Whitney U of view counts, verified vs not verified authors."""
 
-from engagement_analytics.moderation.view_count_test import compare_groups
+from engagement_analytics.domains.moderation.group_comparison import compare_groups
 
 
 def model(dbt, session):

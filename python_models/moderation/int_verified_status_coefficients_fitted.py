@@ -1,6 +1,6 @@
 """Coefficients of the verified-status logistic regression (one row per feature)."""
 
-from engagement_analytics.moderation.verified_status import fit_verified_status_model
+from engagement_analytics.domains.moderation.verified_status import fit_verified_status_model
 
 
 def model(dbt, session):

@@ -1,6 +1,6 @@
 """Train and test metrics of the verified-status regression, in the ml_model_metrics layout."""
 
-from engagement_analytics.moderation.verified_status import fit_verified_status_model
+from engagement_analytics.domains.moderation.verified_status import fit_verified_status_model
 
 
 def model(dbt, session):

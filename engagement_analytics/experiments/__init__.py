@@ -1,1 +1,0 @@
-"""Experiment readouts: Welch tests, CUPED, sample-ratio checks and power (issue 5)."""

@@ -1,2 +1,0 @@
-"""Moderation and prediction models (issue 6): claims analysis, claims classifier, verified-status
-regression. Plain typed functions called by the dbt Python models in python_models/moderation/."""
