@@ -38,7 +38,7 @@ final as (
     select
         cast(segment_id as {{ dbt.type_int() }}) as segment_id,
         cast(segment_label as {{ dbt.type_string() }}) as segment_label,
-        -- The issue names this column users (a keyword in some dialects).
+        -- The published name is users (a keyword in some dialects, hence the noqa).
         cast(segment_users as {{ dbt.type_bigint() }}) as users, -- noqa: RF04
         cast(
             case
