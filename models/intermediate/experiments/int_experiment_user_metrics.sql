@@ -3,8 +3,6 @@
     for fewer than two captures in the period. The experiment_user_metrics mart and the
     comparison model both read this table. -#}
 
-{{ config(materialized='table') }}
-
 with
 
 windowed as (

@@ -1,5 +1,3 @@
-{{ config(materialized='table') }}
-
 {#- Candidate videos per fit window and user from the strategies that need no co-view data:
     `popular`, `genre_trending` (the user's preferred genre) and `fresh` (in rotation), never a
     video the user watched in the fit window; source_rank orders each source for the user.

@@ -1,5 +1,3 @@
-{{ config(materialized='table') }}
-
 {#- What each user watched in each fit window: one row per fit, user and video, with the
     user's most recently watched videos first (recency_rank). -#}
 with

@@ -1,5 +1,3 @@
-{{ config(materialized='table') }}
-
 {#- Every video that exists in a fit window (uploaded before its end), with the rankings the
     strategies draw from: overall popularity, trending within its genre, and the rotation
     positions of fresh videos. -#}

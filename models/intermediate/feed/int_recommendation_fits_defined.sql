@@ -1,6 +1,8 @@
 {#- The two fit windows the recommendation strategies are computed on: fit 1 `serving` holds
     every interaction (the lists user_video_recommendations serves); fit 2 `evaluation` holds the
     interactions before the holdout, the last feed_holdout_days days (recommendation_offline_eval). -#}
+{#- A view: two rows. -#}
+{{ config(materialized='view') }}
 with
 
 interactions as (
