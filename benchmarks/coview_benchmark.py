@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
-COVIEW_MODELS = ["int_coview_watches_capped", "int_coview_videos_summarized", "int_coview_pairs_correlated",
+COVIEW_MODELS = ["int_coview_watches_capped", "int_coview_videos_summarised", "int_coview_pairs_correlated",
                  "video_coview_neighbors", "video_top_coview_match"]
 FEED_FILES = ["users.parquet", "videos.parquet", "interactions.parquet"]
 TIE_TOLERANCE = 1e-9

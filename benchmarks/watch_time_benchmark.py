@@ -4,7 +4,7 @@
     .venv/bin/python benchmarks/watch_time_benchmark.py --raw /tmp/raw-sf1 --runs 3
 
 Generates the data (unless --raw names a generated folder), builds the feed staging tables once,
-then runs `dbt run -s int_interactions_featurized_for_watch_time+` (features, model, metrics,
+then runs `dbt run -s int_interactions_featurised_for_watch_time+` (features, model, metrics,
 mart; not ml_model_metrics, which needs the moderation models) --runs times, each in a child
 process. Reports the median wall time of the whole run and of each model (dbt's
 run_results.json), the CPU time of the run, and the peak resident memory of the dbt processes
@@ -27,8 +27,8 @@ from pathlib import Path
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DBT = str(Path(sys.executable).parent / "dbt")
 STAGING = ["accepted_category_values", "+stg_feed__interactions", "+stg_feed__users", "+stg_feed__videos"]
-SELECTION = "int_interactions_featurized_for_watch_time+"
-MODELS = ["int_interactions_featurized_for_watch_time", "watch_time_model_predictions",
+SELECTION = "int_interactions_featurised_for_watch_time+"
+MODELS = ["int_interactions_featurised_for_watch_time", "watch_time_model_predictions",
           "watch_time_model_metrics", "watch_time_predictions"]
 
 
@@ -77,7 +77,7 @@ def main() -> int:
                 per_model[name].append(result["execution_time"])
     interactions = subprocess.run(
         [sys.executable, "-c", "import duckdb, sys; print(duckdb.connect(sys.argv[1], read_only=True).execute("
-         "'select count(*) from intermediate.int_interactions_featurized_for_watch_time').fetchall()[0][0])",
+         "'select count(*) from intermediate.int_interactions_featurised_for_watch_time').fetchall()[0][0])",
          str(args.work / "warehouse.duckdb")], capture_output=True, text=True, check=True).stdout.strip()
 
     print(f"watch-time models, {int(interactions):,} interactions, median of {args.runs} runs, "

@@ -271,7 +271,7 @@ def test_wide_upload_dates_move_back_to_the_first_interaction(wide: FeedBuild):
     # Every interaction is kept, and none is earlier than its video's upload.
     assert wide.values("select count(*) from staging.stg_feed__interactions")[0][0] == len(raw["interactions"])
     assert wide.values(
-        "select min(video_age_days) from intermediate.int_interactions_featurized_for_watch_time")[0][0] >= 0
+        "select min(video_age_days) from intermediate.int_interactions_featurised_for_watch_time")[0][0] >= 0
 
 
 def test_wide_three_years_of_months_and_the_drops(wide: FeedBuild):
@@ -513,7 +513,7 @@ def test_interactions_before_the_declared_upload_are_kept_and_move_the_date(tmp_
     assert build.values("select count(*) from staging.base_feed__interactions where quarantine_reason is null"
                         )[0][0] == 3
     ages = dict(build.values("select interaction_id, video_age_days "
-                             "from intermediate.int_interactions_featurized_for_watch_time"))
+                             "from intermediate.int_interactions_featurised_for_watch_time"))
     assert ages[1] == pytest.approx(23.5 / 24)  # 2026-02-20 00:00 to 23:30
     assert min(ages.values()) >= 0
     # The evaluation fit ends on 02-27, so its fresh videos are those uploaded from 02-20 on.

@@ -15,7 +15,7 @@ watches as (
 ),
 
 videos as (
-    select * from {{ ref('int_coview_videos_summarized') }}
+    select * from {{ ref('int_coview_videos_summarised') }}
 ),
 
 {{ coview_pair_ctes('watches', 'videos') }},

@@ -17,7 +17,7 @@ watches as (
 ),
 
 videos as (
-    select * from {{ ref('int_coview_videos_summarized') }}
+    select * from {{ ref('int_coview_videos_summarised') }}
     where variance_term > 0
 ),
 
