@@ -254,7 +254,7 @@ final as (
         video_id,
         candidate_source,
         cast(source_rank as {{ dbt.type_int() }}) as source_rank,
-        cast(score as double) as score
+        cast(score as {{ type_double() }}) as score
     from ranked
     where source_rank <= {{ pool_extra }}
 )

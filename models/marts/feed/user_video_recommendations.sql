@@ -39,7 +39,7 @@ final as (
         serving_blended.user_id,
         cast(serving_blended.recommendation_rank as {{ dbt.type_int() }}) as recommendation_rank,
         serving_blended.video_id,
-        cast(serving_blended.score as double) as score,
+        cast(serving_blended.score as {{ type_double() }}) as score,
         serving_blended.reason
     from serving_blended
     inner join fit_users
