@@ -96,7 +96,7 @@ scored as (
                 then (captures.capture_deviation - user_centres.median_deviation)
                     / nullif(
                         greatest(
-                            1.4826 * user_spreads.mad_deviation,
+                            {{ mad_to_standard_deviation() }} * user_spreads.mad_deviation,
                             {{ spread_floor }} * user_centres.median_deviation
                         ),
                         0

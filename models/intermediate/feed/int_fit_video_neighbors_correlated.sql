@@ -8,7 +8,7 @@ with
 
 user_videos as (
     select * from {{ ref('int_fit_user_videos_aggregated') }}
-    where fit_id = 2
+    where fit_id = {{ feed_fit_id('evaluation') }}
 ),
 
 users as (

@@ -27,7 +27,7 @@ genres as (
 ),
 
 month_numbers as (
-    {{ dbt.generate_series(1200) }}
+    {{ dbt.generate_series(feed_max_months()) }}
 ),
 
 months as (

@@ -10,22 +10,22 @@ with
 
 fits as (
     select * from {{ ref('int_recommendation_fits_defined') }}
-    where fit_id = 2
+    where fit_id = {{ feed_fit_id('evaluation') }}
 ),
 
 fit_users as (
     select * from {{ ref('int_fit_users_profiled') }}
-    where fit_id = 2
+    where fit_id = {{ feed_fit_id('evaluation') }}
 ),
 
 user_videos as (
     select * from {{ ref('int_fit_user_videos_aggregated') }}
-    where fit_id = 2
+    where fit_id = {{ feed_fit_id('evaluation') }}
 ),
 
 pooled as (
     select * from {{ ref('int_fit_user_candidates_pooled') }}
-    where fit_id = 2
+    where fit_id = {{ feed_fit_id('evaluation') }}
 ),
 
 neighbors as (

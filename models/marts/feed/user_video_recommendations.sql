@@ -5,17 +5,17 @@ with
 
 fit_users as (
     select * from {{ ref('int_fit_users_profiled') }}
-    where fit_id = 1
+    where fit_id = {{ feed_fit_id('serving') }}
 ),
 
 user_videos as (
     select * from {{ ref('int_fit_user_videos_aggregated') }}
-    where fit_id = 1
+    where fit_id = {{ feed_fit_id('serving') }}
 ),
 
 pooled as (
     select * from {{ ref('int_fit_user_candidates_pooled') }}
-    where fit_id = 1
+    where fit_id = {{ feed_fit_id('serving') }}
 ),
 
 neighbors as (
