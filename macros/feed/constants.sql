@@ -1,5 +1,5 @@
 {#- Named constants of the feed models. Each is a fact of the model's design, not a setting
-    (settings are vars in dbt_project.yml); described in macros/_macros.yml. -#}
+    (settings are vars in dbt_project.yml); described in _feed__macros.yml beside them. -#}
 
 {#- The id of a recommendation fit window: `serving` (every interaction; the lists
     user_video_recommendations serves) or `evaluation` (the interactions before the holdout;
