@@ -3,7 +3,7 @@
     ml_model_metrics adds each metric's direction and the beats_baseline flag.
 
     Adding a model: a dbt Python model returns the columns model_name, dataset_type, metric,
-    value, baseline_name, baseline_value (helper: engagement_analytics.moderation.metrics.metric_frame),
+    value, baseline_name, baseline_value (helper: engagement_analytics.domains.ml_metrics.metric_frame),
     one row per (model_name, dataset_type, metric); add (its domain, its name) to the list below.
     Models of a domain this build does not cover are left out (domain_enabled), so this builds
     with any subset of domains, and with none as an empty relation of the same columns and types.
