@@ -43,7 +43,7 @@ from engagement_analytics.tooling.benchmarking import (
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 COVIEW_MODELS = [
     "int_coview_watches_capped",
-    "int_coview_videos_summarized",
+    "int_coview_videos_summarised",
     "int_coview_pairs_correlated",
     "video_coview_neighbors",
     "video_top_coview_match",

@@ -30,7 +30,7 @@ from engagement_analytics.tooling.benchmarking import (
 
 STAGING = ["accepted_category_values", "+stg_feed__interactions", "+stg_feed__users", "+stg_feed__videos"]
 MODELS = [
-    "int_interactions_featurized_for_watch_time",
+    "int_interactions_featurised_for_watch_time",
     "watch_time_model_predictions",
     "watch_time_model_metrics",
     "watch_time_predictions",
@@ -63,7 +63,7 @@ def run(args: argparse.Namespace) -> Report:
     )
     interactions = row_counts(
         args.work / "warehouse.duckdb",
-        {"n": "select count(*) from intermediate.int_interactions_featurized_for_watch_time"},
+        {"n": "select count(*) from intermediate.int_interactions_featurised_for_watch_time"},
     )["n"]
     report.add(f"{interactions:,} interactions.")
     report.add(measurements_table([models]))

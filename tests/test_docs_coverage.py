@@ -75,7 +75,7 @@ def coverage_problems(manifest: dict, catalog: dict) -> list[str]:
                 problems.append(f"{source['unique_id']}.{name}: column has no description")
     for macro in sorted(manifest["macros"].values(), key=lambda m: m["unique_id"]):
         if macro["package_name"] == PROJECT and not _described(macro):
-            problems.append(f"{macro['unique_id']}: no description (add it to macros/_macros.yml)")
+            problems.append(f"{macro['unique_id']}: no description (add it to the __macros.yml beside it)")
     for kind in ("exposures", "semantic_models", "metrics"):
         for item in manifest.get(kind, {}).values():
             if item["package_name"] == PROJECT and not _described(item):
@@ -151,7 +151,7 @@ def test_gate_fails_on_an_undescribed_macro_and_source(docs_artifacts):
     new = set(coverage_problems(manifest, docs_artifacts["catalog"])) - baseline
     assert new == {
         f"{source_id}.user_id: column has no description",
-        "macro.engagement_warehouse.record_key: no description (add it to macros/_macros.yml)",
+        "macro.engagement_warehouse.record_key: no description (add it to the __macros.yml beside it)",
     }
 
 

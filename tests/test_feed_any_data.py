@@ -289,7 +289,7 @@ def test_wide_upload_dates_move_back_to_the_first_interaction(wide: FeedBuild):
     # Every interaction is kept, and none is earlier than its video's upload.
     assert wide.values("select count(*) from staging.stg_feed__interactions")[0][0] == len(raw["interactions"])
     assert (
-        wide.values("select min(video_age_days) from intermediate.int_interactions_featurized_for_watch_time")[0][0]
+        wide.values("select min(video_age_days) from intermediate.int_interactions_featurised_for_watch_time")[0][0]
         >= 0
     )
 
@@ -570,7 +570,7 @@ def test_interactions_before_the_declared_upload_are_kept_and_move_the_date(tmp_
     )
     ages = dict(
         build.values(
-            "select interaction_id, video_age_days from intermediate.int_interactions_featurized_for_watch_time"
+            "select interaction_id, video_age_days from intermediate.int_interactions_featurised_for_watch_time"
         )
     )
     assert ages[1] == pytest.approx(23.5 / 24)  # 2026-02-20 00:00 to 23:30

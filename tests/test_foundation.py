@@ -39,7 +39,7 @@ def test_dbt_build_passes_every_node(warehouse: BuiltWarehouse):
         (r["unique_id"], r["status"], r.get("message"))
         for r in warehouse.run_results["results"]
         if r["status"] not in ("success", "pass")
-        # Exposures (models/exposures.yml) are dashboards: dbt build lists them as no-op.
+        # Exposures (models/_dashboards__exposures.yml) are dashboards: dbt build lists them as no-op.
         and not (r["unique_id"].startswith("exposure.") and r["status"] == "no-op")
     ]
     assert failed == [], warehouse.build.stdout[-4000:]

@@ -165,7 +165,7 @@ def test_ratings_before_the_release_date_move_the_upload_date_back(movielens_fee
     assert (pd.to_datetime(staged["upload_date"]) == expected.loc[staged.index]).all()
     moved = set(staged.index[staged["is_upload_date_moved_back"]])
     assert moved == set(before_release["video_id"])
-    ages = movielens_feed.query("select video_age_days from intermediate.int_interactions_featurized_for_watch_time")[
+    ages = movielens_feed.query("select video_age_days from intermediate.int_interactions_featurised_for_watch_time")[
         "video_age_days"
     ]
     assert len(ages) == len(ratings)

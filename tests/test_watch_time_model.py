@@ -374,7 +374,7 @@ def test_model_recovers_the_planted_genre_match_factor(warehouse: BuiltWarehouse
 def test_features_use_only_strictly_earlier_interactions(warehouse: BuiltWarehouse, interactions: pd.DataFrame):
     """Recompute the point-in-time features for sample rows from staging with pandas, using for
     each row only the interactions strictly before its click."""
-    features = warehouse.query("select * from intermediate.int_interactions_featurized_for_watch_time")
+    features = warehouse.query("select * from intermediate.int_interactions_featurised_for_watch_time")
     assert len(features) == len(interactions)
     # Sample rows with a history, cold-start rows, and rows that share their click instant.
     tied = interactions[interactions.duplicated(["user_id", "first_clicked_at"], keep=False)]
@@ -417,7 +417,7 @@ def test_features_do_not_change_when_the_future_is_removed(warehouse: BuiltWareh
     pandas from the interactions before the cut only, equal the warehouse's (computed on all)."""
     features = warehouse.query(
         "select interaction_id, user_prior_interactions, user_prior_mean_watch_time_seconds, "
-        "is_cold_start_user from intermediate.int_interactions_featurized_for_watch_time"
+        "is_cold_start_user from intermediate.int_interactions_featurised_for_watch_time"
     )
     cut = interactions["first_clicked_at"].quantile(0.5)
     past = interactions[interactions["first_clicked_at"] < cut].sort_values(["user_id", "first_clicked_at"])

@@ -1,6 +1,6 @@
--- Question (feed): which users drove the drop in each of the three genres?
--- Answer: genre_decline_contributors; per genre, the five largest declines and how few
--- fans carry half of the genre's drop.
+-- Question (feed): which users drove the drop in each of the top-drop genres?
+-- Answer: genre_decline_contributors; per genre, the largest declines (feed_drop_drivers_per_genre,
+-- five by default) and how few fans carry half of the genre's drop.
 with
 
 contributors as (
@@ -40,7 +40,7 @@ final as (
         fans_for_half.fans_carrying_half_of_drop
     from contributors
     left join fans_for_half on contributors.genre = fans_for_half.genre
-    where contributors.contribution_rank <= 5
+    where contributors.contribution_rank <= {{ var('feed_drop_drivers_per_genre') }}
 )
 
 select * from final

@@ -1,4 +1,5 @@
--- Question (feed): which three genres lost the most watch time among their fans last month?
+-- Question (feed): which genres (the top feed_top_drop_genres, three by default) lost the most watch time
+-- among their fans last month?
 -- Answer: genre_watch_time_drops, the genres ranked by their fans' drop in the analysis month.
 select
     drop_rank,
@@ -10,5 +11,5 @@ select
     watch_time_delta_pct,
     active_fans
 from {{ ref('genre_watch_time_drops') }}
-where drop_rank <= 3
+where is_top_drop
 order by drop_rank

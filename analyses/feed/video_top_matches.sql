@@ -1,5 +1,6 @@
 -- Question (feed): which video correlates most with each video?
--- Answer: video_top_coview_match; here the ten strongest pairs (each pair once).
+-- Answer: video_top_coview_match; here the strongest pairs (each pair once;
+-- analysis_head_rows of them, ten by default).
 select
     video_id,
     matched_video_id,
@@ -8,4 +9,4 @@ select
 from {{ ref('video_top_coview_match') }}
 where video_id < matched_video_id
 order by correlation desc, video_id asc
-limit 10
+limit {{ var('analysis_head_rows') }}

@@ -9,4 +9,4 @@ select
     dataset_type
 from {{ ref('claim_predictions') }}
 order by review_priority
-limit 10
+limit {{ var('analysis_head_rows') }}

@@ -160,7 +160,7 @@ CONTRACT: tuple[ContractFile, ...] = (
 )
 CONTRACT_BY_NAME = {contract.name: contract for contract in CONTRACT}
 
-# How staging reads each CSV file; the sources in models/staging/_raw__sources.yml use the same
+# How staging reads each CSV file; the sources in models/staging/_staging_raw__sources.yml use the same
 # options. Every value is text: staging parses it row by row.
 CSV_OPTIONS = {
     "claims_videos.csv": "header = true, all_varchar = true, quote = '\"', escape = '\"', strict_mode = false",

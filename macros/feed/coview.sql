@@ -31,7 +31,7 @@ coview_pair_correlations as (
                 video.user_count * coview_pair_sums.product_sum
                 - video.watch_time_sum * other_video.watch_time_sum
             ) / sqrt(video.variance_term * other_video.variance_term),
-            12
+            {{ coview_correlation_decimals() }}
         ) as correlation
     from coview_pair_sums
     inner join {{ videos }} as video

@@ -153,7 +153,7 @@
         video_id,
         'co_view' as candidate_source,
         cast(source_rank as {{ dbt.type_int() }}) as source_rank,
-        cast(score as double) as score
+        cast(score as {{ type_double() }}) as score
     from (
         select
             *,

@@ -28,5 +28,5 @@ def model(dbt, session):
         seed=int(seed),
         n_threads=int(n_threads),
     )
-    features = dbt.ref("int_interactions_featurized_for_watch_time").order("interaction_id").df()
+    features = dbt.ref("int_interactions_featurised_for_watch_time").order("interaction_id").df()
     return score_interactions(features, params)

@@ -1,6 +1,6 @@
 """Watch-time regression: predict an interaction's watch time from what was known before it.
 
-The point-in-time features come from the SQL model int_interactions_featurized_for_watch_time;
+The point-in-time features come from the SQL model int_interactions_featurised_for_watch_time;
 these helpers split them by time, fit a seeded gradient-boosted regressor on log1p(seconds),
 score every interaction, and compare the model with two baselines fitted on the train split
 (the global mean and the per-genre mean).

@@ -4,8 +4,6 @@
     A surface whose domain is not in this build is read as no rows of the same columns (its
     assignments are quarantined as surface_not_loaded anyway). -#}
 
-{{ config(materialized='table') }}
-
 with
 
 windowed as (

@@ -2,6 +2,8 @@
     declared arms when the experiment declares them (an arm nobody was assigned to counts 0);
     otherwise the control with 1 - treatment_share and every other variant seen among the clean
     assignments, which share treatment_share equally (see the experiment_arms docs). -#}
+{#- A view: a few rows per experiment, read once, by int_experiment_comparisons_tested. -#}
+{{ config(materialized='view') }}
 
 with
 

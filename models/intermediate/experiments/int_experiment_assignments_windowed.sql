@@ -1,5 +1,7 @@
 {#- Clean assignments with their experiment's window and the equally long pre-period just
     before it, the periods every experiment metric is measured over. -#}
+{#- A view: each assignment joined to its experiment's dates, cheap beside the tables that read it. -#}
+{{ config(materialized='view') }}
 
 with
 

@@ -6,8 +6,6 @@
     (duplicate, out of frame, missing landmarks or a deviation anomaly). Without the face domain
     in the build, no captures: the same columns from no rows. -#}
 
-{{ config(materialized='table') }}
-
 {% if domain_enabled('face') %}
 
 with

@@ -3,8 +3,6 @@
     for fewer than two captures in the period. The experiment_user_metrics mart and the
     comparison model both read this table. -#}
 
-{{ config(materialized='table') }}
-
 with
 
 windowed as (
@@ -27,7 +25,7 @@ captures as (
     select
         cast(null as {{ dbt.type_string() }}) as experiment_id,
         cast(null as {{ dbt.type_bigint() }}) as user_id,
-        cast(null as boolean) as is_pre_period,
+        cast(null as {{ dbt.type_boolean() }}) as is_pre_period,
         cast(null as {{ type_double() }}) as capture_jitter
     where 1 = 0
     {%- endif %}

@@ -1,6 +1,8 @@
 {#- Each user's expression profile, the user-level part: expressions recorded and the mean and
     spread of their strength. Users with fewer than expression_segment_min_expressions
     expressions get no profile (see the expression_profile docs). -#}
+{#- A view: one group-by over expressions, read only while the segment tables are built. -#}
+{{ config(materialized='view') }}
 
 with
 

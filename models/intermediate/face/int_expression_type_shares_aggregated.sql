@@ -1,6 +1,8 @@
 {#- Each profiled user's share of every expression type present among profiled users, one row
     per user and type (0 for a type the user never showed): the share part of the expression
     profile. The vocabulary is open: every type in staging counts, known to the seed or not. -#}
+{#- A view: one group-by over expressions, read only while the segment tables are built. -#}
+{{ config(materialized='view') }}
 
 with
 

@@ -3,7 +3,6 @@
     Relative to each user's own captures, so it holds in any coordinate unit: the expected
     landmark count is the user's most common count, the score compares deviations within the
     user, and the frame is the user's own (int_landmark_captures_summarised). -#}
-{{ config(materialized='table') }}
 {%- set z_threshold = var('landmark_anomaly_z_threshold') -%}
 {%- set spread_floor = var('landmark_deviation_spread_floor') -%}
 {%- set min_captures = var('landmark_min_captures_for_score') -%}
@@ -97,7 +96,7 @@ scored as (
                 then (captures.capture_deviation - user_centres.median_deviation)
                     / nullif(
                         greatest(
-                            1.4826 * user_spreads.mad_deviation,
+                            {{ mad_to_standard_deviation() }} * user_spreads.mad_deviation,
                             {{ spread_floor }} * user_centres.median_deviation
                         ),
                         0

@@ -2,6 +2,8 @@
     month by default, or the one window given by the vars landmark_period_start and
     landmark_period_end (inclusive dates; an empty bound is the first or last capture date).
     Captures outside the window are left out. -#}
+{#- A view: a projection of the int_landmark_captures_summarised table, read by the two variance marts. -#}
+{{ config(materialized='view') }}
 {%- set window_start = var('landmark_period_start') -%}
 {%- set window_end = var('landmark_period_end') -%}
 

@@ -2,7 +2,6 @@
     landmark rows: the deviation is measured from the user's typical shape
     (int_landmark_shapes_aggregated), and a point is out of frame by the rule of the
     landmark_frame docs block, in whatever unit the coordinates come. -#}
-{{ config(materialized='table') }}
 {%- set margin = var('landmark_frame_margin') -%}
 {%- set bounds = var('landmark_frame_bounds') or {} -%}
 {%- set out_of_frame = [] -%}

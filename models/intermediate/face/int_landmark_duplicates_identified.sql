@@ -2,6 +2,8 @@
     sending an old frame under a new timestamp). Candidates share the landmark count and the
     exact minimum and maximum of every coordinate; a candidate counts only when every one of
     its points equals the earlier capture's point for the same landmark. -#}
+{#- A view: read once, by the int_landmark_captures_classified table. -#}
+{{ config(materialized='view') }}
 
 with
 

@@ -1,8 +1,6 @@
 {#- Each user's typical shape: per landmark, the median x, y and z over all of the user's
     captures. Medians keep a distorted, shifted or out-of-frame capture from pulling the shape
     towards itself. Its own table, so the landmark rows are read once per pass. -#}
-{{ config(materialized='table') }}
-
 with
 
 landmarks as (

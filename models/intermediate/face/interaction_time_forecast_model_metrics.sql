@@ -3,6 +3,8 @@
     (each origin's block is held out from the fit), read against the stronger of the two
     baselines on that metric. Every error metric is lower-is-better. An empty backtest (a span
     too short for one origin) gives no rows. -#}
+{#- A view: a handful of rows reshaped from the backtest table, read once. -#}
+{{ config(materialized='view') }}
 
 with
 

@@ -1,6 +1,8 @@
 {#- One row: the months the interactions cover and the analysis month of the genre drop marts
     (the var as_of_month, truncated to its month, or else the latest month with interactions);
     no row when there are no interactions. -#}
+{#- A view: one row, a min and max over the interactions. -#}
+{{ config(materialized='view') }}
 {%- if var('as_of_month') %}
 {%- set as_of_date = "cast('" ~ var('as_of_month') ~ "' as date)" %}
 {%- set analysis_month_expression = "cast(" ~ dbt.date_trunc('month', as_of_date) ~ " as date)" %}

@@ -1,8 +1,8 @@
 {#- Every ordered pair of distinct videos with at least one co-viewer, with Pearson's r of
     their per-user watch-time vectors over all users (see the coview_correlation docs).
-    The pair arithmetic is the coview_pair_ctes macro, shared with the offline evaluation. A
-    view: the tens of millions of pairs stream straight into the neighbour ranking and are
-    never written. -#}
+    The pair arithmetic is the coview_pair_ctes macro, shared with the offline evaluation. -#}
+{#- A view: the tens of millions of pairs stream into the neighbour ranking, never written. -#}
+{{ config(materialized='view') }}
 
 with
 
@@ -15,7 +15,7 @@ watches as (
 ),
 
 videos as (
-    select * from {{ ref('int_coview_videos_summarized') }}
+    select * from {{ ref('int_coview_videos_summarised') }}
 ),
 
 {{ coview_pair_ctes('watches', 'videos') }},

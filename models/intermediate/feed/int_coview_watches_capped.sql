@@ -1,5 +1,3 @@
-{{ config(materialized='table') }}
-
 {#- One row per user and video: the user's total watch time on the video, keyed by dense
     32-bit integers so the co-view self-join runs on small keys. Each user keeps only their
     `coview_max_videos_per_user` most-watched videos (ties: the lower video_id). -#}

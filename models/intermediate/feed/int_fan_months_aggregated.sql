@@ -1,4 +1,6 @@
 {#- One row per fan per calendar month in which the fan watched videos of their own genre. -#}
+{#- A view: read only while the two genre marts are built. -#}
+{{ config(materialized='view') }}
 with
 
 interactions as (

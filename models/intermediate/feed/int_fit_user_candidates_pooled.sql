@@ -1,5 +1,3 @@
-{{ config(materialized='table') }}
-
 {#- Candidate videos per fit window and user from the strategies that need no co-view data:
     `popular`, `genre_trending` (the user's preferred genre) and `fresh` (in rotation), never a
     video the user watched in the fit window; source_rank orders each source for the user.
@@ -256,7 +254,7 @@ final as (
         video_id,
         candidate_source,
         cast(source_rank as {{ dbt.type_int() }}) as source_rank,
-        cast(score as double) as score
+        cast(score as {{ type_double() }}) as score
     from ranked
     where source_rank <= {{ pool_extra }}
 )

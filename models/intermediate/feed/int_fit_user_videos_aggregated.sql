@@ -1,5 +1,3 @@
-{{ config(materialized='table') }}
-
 {#- What each user watched in each fit window: one row per fit, user and video, with the
     user's most recently watched videos first (recency_rank). -#}
 with
@@ -41,7 +39,7 @@ final as (
         fit_id,
         user_id,
         video_id,
-        cast(watch_time_seconds as double) as watch_time_seconds,
+        cast(watch_time_seconds as {{ type_double() }}) as watch_time_seconds,
         interactions,
         last_watched_at,
         row_number() over (

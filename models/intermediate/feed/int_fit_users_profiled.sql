@@ -1,5 +1,3 @@
-{{ config(materialized='table') }}
-
 {#- The users each fit window makes lists for: every user in staging for `serving`, the users
     with at least one holdout interaction for `evaluation`; with how much of the catalogue each
     has already watched, which sizes their candidate pools. -#}

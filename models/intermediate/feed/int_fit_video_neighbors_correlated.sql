@@ -1,5 +1,3 @@
-{{ config(materialized='table') }}
-
 {#- Co-view neighbours computed on the evaluation fit window alone (interactions before the
     holdout), so the offline evaluation's co_view and blended strategies never see the holdout.
     Same definition as video_coview_neighbors (see coview_correlation: Pearson's r over all
@@ -10,7 +8,7 @@ with
 
 user_videos as (
     select * from {{ ref('int_fit_user_videos_aggregated') }}
-    where fit_id = 2
+    where fit_id = {{ feed_fit_id('evaluation') }}
 ),
 
 users as (

@@ -1,5 +1,3 @@
-{{ config(materialized='table') }}
-
 {#- Every video that exists in a fit window (uploaded before its end), with the rankings the
     strategies draw from: overall popularity, trending within its genre, and the rotation
     positions of fresh videos. -#}
@@ -111,12 +109,12 @@ final as (
         is_fresh,
         viewers,
         recent_viewers,
-        cast(watch_time_seconds as double) as watch_time_seconds,
+        cast(watch_time_seconds as {{ type_double() }}) as watch_time_seconds,
         popularity_rank,
         genre_trending_rank,
-        cast(viewers as double) / nullif(top_viewers, 0) as popularity_score,
-        cast(recent_viewers as double) / nullif(genre_top_recent_viewers, 0) as trending_score,
-        cast(viewers as double) / nullif(fresh_top_viewers, 0) as fresh_score,
+        cast(viewers as {{ type_double() }}) / nullif(top_viewers, 0) as popularity_score,
+        cast(recent_viewers as {{ type_double() }}) / nullif(genre_top_recent_viewers, 0) as trending_score,
+        cast(viewers as {{ type_double() }}) / nullif(fresh_top_viewers, 0) as fresh_score,
         case when is_fresh then genre_freshness_position end as fresh_genre_position,
         fresh_genre_count,
         case when is_fresh then freshness_position end as fresh_position,

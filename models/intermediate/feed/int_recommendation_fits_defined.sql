@@ -1,6 +1,8 @@
 {#- The two fit windows the recommendation strategies are computed on: fit 1 `serving` holds
     every interaction (the lists user_video_recommendations serves); fit 2 `evaluation` holds the
     interactions before the holdout, the last feed_holdout_days days (recommendation_offline_eval). -#}
+{#- A view: two rows. -#}
+{{ config(materialized='view') }}
 with
 
 interactions as (
@@ -20,14 +22,14 @@ data_end as (
 
 fits as (
     select
-        1 as fit_id,
+        {{ feed_fit_id('serving') }} as fit_id,
         'serving' as fit_name,
         end_date as fit_end_date,
         cast(null as date) as holdout_end_date
     from data_end
     union all
     select
-        2 as fit_id,
+        {{ feed_fit_id('evaluation') }} as fit_id,
         'evaluation' as fit_name,
         cast({{ dbt.dateadd('day', -var('feed_holdout_days'), 'end_date') }} as date) as fit_end_date,
         end_date as holdout_end_date

@@ -8,6 +8,8 @@
     Models of a domain this build does not cover are left out (domain_enabled), so this builds
     with any subset of domains, and with none as an empty relation of the same columns and types.
 -#}
+{#- A view: a union of four small metric tables, read once, by ml_model_metrics. -#}
+{{ config(materialized='view') }}
 {%- set metric_models = [
     ('moderation', 'claims_classifier_metrics'),
     ('moderation', 'verified_status_model_metrics'),

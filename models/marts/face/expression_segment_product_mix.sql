@@ -38,30 +38,30 @@ final as (
     select
         cast(segment_id as {{ dbt.type_int() }}) as segment_id,
         cast(segment_label as {{ dbt.type_string() }}) as segment_label,
-        -- The issue names this column users (a keyword in some dialects).
+        -- The published name is users (a keyword in some dialects, hence the noqa).
         cast(segment_users as {{ dbt.type_bigint() }}) as users, -- noqa: RF04
         cast(
             case
                 when animoji_seconds + faceid_seconds > 0
                     then animoji_seconds / (animoji_seconds + faceid_seconds)
-            end as double
+            end as {{ type_double() }}
         ) as animoji_time_share,
         cast(
             case
                 when animoji_seconds + faceid_seconds > 0
                     then faceid_seconds / (animoji_seconds + faceid_seconds)
-            end as double
+            end as {{ type_double() }}
         ) as faceid_time_share,
         cast(
             case
                 when animoji_sessions + faceid_sessions > 0
                     then 1.0 * animoji_sessions / (animoji_sessions + faceid_sessions)
-            end as double
+            end as {{ type_double() }}
         ) as animoji_session_share,
-        cast(1.0 * animoji_sessions / segment_users as double) as animoji_sessions_per_user,
-        cast(1.0 * faceid_sessions / segment_users as double) as faceid_sessions_per_user,
-        cast(animoji_seconds / segment_users as double) as animoji_seconds_per_user,
-        cast(faceid_seconds / segment_users as double) as faceid_seconds_per_user,
+        cast(1.0 * animoji_sessions / segment_users as {{ type_double() }}) as animoji_sessions_per_user,
+        cast(1.0 * faceid_sessions / segment_users as {{ type_double() }}) as faceid_sessions_per_user,
+        cast(animoji_seconds / segment_users as {{ type_double() }}) as animoji_seconds_per_user,
+        cast(faceid_seconds / segment_users as {{ type_double() }}) as faceid_seconds_per_user,
         cast(
             case
                 when animoji_sessions + faceid_sessions = 0 then null

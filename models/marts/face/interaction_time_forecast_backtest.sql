@@ -11,10 +11,10 @@ final as (
         cast(series as {{ dbt.type_bigint() }}) as series,
         cast(origins as {{ dbt.type_int() }}) as origins,
         cast(forecasts as {{ dbt.type_bigint() }}) as forecasts,
-        cast(mae as double) as mae,
-        cast(smape as double) as smape,
-        cast(mase as double) as mase,
-        cast(interval_coverage_80 as double) as interval_coverage_80
+        cast(mae as {{ type_double() }}) as mae,
+        cast(smape as {{ type_double() }}) as smape,
+        cast(mase as {{ type_double() }}) as mase,
+        cast(interval_coverage_80 as {{ type_double() }}) as interval_coverage_80
     from backtest
 )
 

@@ -10,9 +10,9 @@ final as (
         cast(product as {{ dbt.type_string() }}) as product,
         cast(forecast_date as date) as forecast_date,
         cast(horizon_days as {{ dbt.type_int() }}) as horizon_days,
-        cast(forecast_seconds as double) as forecast_seconds,
-        cast(lower_80 as double) as lower_80,
-        cast(upper_80 as double) as upper_80,
+        cast(forecast_seconds as {{ type_double() }}) as forecast_seconds,
+        cast(lower_80 as {{ type_double() }}) as lower_80,
+        cast(upper_80 as {{ type_double() }}) as upper_80,
         cast(model_name as {{ dbt.type_string() }}) as model_name,
         cast(history_days as {{ dbt.type_int() }}) as history_days
     from forecasts

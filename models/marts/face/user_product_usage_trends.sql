@@ -115,12 +115,12 @@ final as (
         cast(filled.product as {{ dbt.type_string() }}) as product,
         filled.week_start,
         cast(filled.sessions as {{ dbt.type_bigint() }}) as sessions,
-        cast(filled.interaction_seconds as double) as interaction_seconds,
+        cast(filled.interaction_seconds as {{ type_double() }}) as interaction_seconds,
         filled.is_complete_week,
         cast(coalesce(trends.trend_weeks, 0) as {{ dbt.type_int() }}) as trend_weeks,
-        cast(trends.trend_slope_seconds_per_week as double) as trend_slope_seconds_per_week,
+        cast(trends.trend_slope_seconds_per_week as {{ type_double() }}) as trend_slope_seconds_per_week,
         cast(
-            trends.trend_slope_seconds_per_week / nullif(trends.mean_weekly_seconds, 0) as double
+            trends.trend_slope_seconds_per_week / nullif(trends.mean_weekly_seconds, 0) as {{ type_double() }}
         ) as relative_trend_per_week,
         cast(
             case

@@ -73,10 +73,10 @@ final as (
         genre,
         analysis_month,
         cast(drop_rank as {{ dbt.type_int() }}) as drop_rank,
-        cast(prev_month_fan_watch_time_seconds as double) as prev_month_fan_watch_time_seconds,
-        cast(fan_watch_time_seconds as double) as fan_watch_time_seconds,
-        cast(user_delta_seconds as double) as user_delta_seconds,
-        cast(user_delta_seconds / genre_delta_seconds as double) as share_of_genre_drop,
+        cast(prev_month_fan_watch_time_seconds as {{ type_double() }}) as prev_month_fan_watch_time_seconds,
+        cast(fan_watch_time_seconds as {{ type_double() }}) as fan_watch_time_seconds,
+        cast(user_delta_seconds as {{ type_double() }}) as user_delta_seconds,
+        cast(user_delta_seconds / genre_delta_seconds as {{ type_double() }}) as share_of_genre_drop,
         cast(row_number() over (
             partition by genre order by user_delta_seconds asc, user_id asc
         ) as {{ dbt.type_int() }}) as contribution_rank

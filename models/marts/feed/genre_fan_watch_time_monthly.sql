@@ -27,7 +27,7 @@ genres as (
 ),
 
 month_numbers as (
-    {{ dbt.generate_series(1200) }}
+    {{ dbt.generate_series(feed_max_months()) }}
 ),
 
 months as (
@@ -86,14 +86,14 @@ final as (
     select
         genre,
         activity_month,
-        cast(fan_watch_time_seconds as double) as fan_watch_time_seconds,
-        cast(prev_month_fan_watch_time_seconds as double) as prev_month_fan_watch_time_seconds,
+        cast(fan_watch_time_seconds as {{ type_double() }}) as fan_watch_time_seconds,
+        cast(prev_month_fan_watch_time_seconds as {{ type_double() }}) as prev_month_fan_watch_time_seconds,
         cast(
-            fan_watch_time_seconds - prev_month_fan_watch_time_seconds as double
+            fan_watch_time_seconds - prev_month_fan_watch_time_seconds as {{ type_double() }}
         ) as watch_time_delta_seconds,
         cast(
             100.0 * (fan_watch_time_seconds - prev_month_fan_watch_time_seconds)
-            / nullif(prev_month_fan_watch_time_seconds, 0) as double
+            / nullif(prev_month_fan_watch_time_seconds, 0) as {{ type_double() }}
         ) as watch_time_delta_pct,
         cast(active_fans as {{ dbt.type_bigint() }}) as active_fans
     from with_previous

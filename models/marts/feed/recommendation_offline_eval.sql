@@ -10,22 +10,22 @@ with
 
 fits as (
     select * from {{ ref('int_recommendation_fits_defined') }}
-    where fit_id = 2
+    where fit_id = {{ feed_fit_id('evaluation') }}
 ),
 
 fit_users as (
     select * from {{ ref('int_fit_users_profiled') }}
-    where fit_id = 2
+    where fit_id = {{ feed_fit_id('evaluation') }}
 ),
 
 user_videos as (
     select * from {{ ref('int_fit_user_videos_aggregated') }}
-    where fit_id = 2
+    where fit_id = {{ feed_fit_id('evaluation') }}
 ),
 
 pooled as (
     select * from {{ ref('int_fit_user_candidates_pooled') }}
-    where fit_id = 2
+    where fit_id = {{ feed_fit_id('evaluation') }}
 ),
 
 neighbors as (
@@ -212,10 +212,10 @@ final as (
         aggregated.strategy,
         cast(aggregated.k as {{ dbt.type_int() }}) as k,
         cast(aggregated.users_evaluated as {{ dbt.type_bigint() }}) as users_evaluated,
-        cast(aggregated.precision_at_k as double) as precision_at_k,
-        cast(aggregated.recall_at_k as double) as recall_at_k,
-        cast(aggregated.ndcg_at_k as double) as ndcg_at_k,
-        cast(aggregated.hit_rate_at_k as double) as hit_rate_at_k,
+        cast(aggregated.precision_at_k as {{ type_double() }}) as precision_at_k,
+        cast(aggregated.recall_at_k as {{ type_double() }}) as recall_at_k,
+        cast(aggregated.ndcg_at_k as {{ type_double() }}) as ndcg_at_k,
+        cast(aggregated.hit_rate_at_k as {{ type_double() }}) as hit_rate_at_k,
         cast({{ var('feed_holdout_days') }} as {{ dbt.type_int() }}) as holdout_days,
         fits.fit_end_date as holdout_start_date,
         cast({{ dbt.dateadd('day', -1, 'fits.holdout_end_date') }} as date) as holdout_end_date,

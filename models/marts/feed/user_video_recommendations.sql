@@ -5,17 +5,17 @@ with
 
 fit_users as (
     select * from {{ ref('int_fit_users_profiled') }}
-    where fit_id = 1
+    where fit_id = {{ feed_fit_id('serving') }}
 ),
 
 user_videos as (
     select * from {{ ref('int_fit_user_videos_aggregated') }}
-    where fit_id = 1
+    where fit_id = {{ feed_fit_id('serving') }}
 ),
 
 pooled as (
     select * from {{ ref('int_fit_user_candidates_pooled') }}
-    where fit_id = 1
+    where fit_id = {{ feed_fit_id('serving') }}
 ),
 
 neighbors as (
@@ -39,7 +39,7 @@ final as (
         serving_blended.user_id,
         cast(serving_blended.recommendation_rank as {{ dbt.type_int() }}) as recommendation_rank,
         serving_blended.video_id,
-        cast(serving_blended.score as double) as score,
+        cast(serving_blended.score as {{ type_double() }}) as score,
         serving_blended.reason
     from serving_blended
     inner join fit_users

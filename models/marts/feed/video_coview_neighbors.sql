@@ -8,7 +8,7 @@ videos as (
     select
         video_key,
         video_id
-    from {{ ref('int_coview_videos_summarized') }}
+    from {{ ref('int_coview_videos_summarised') }}
 ),
 
 -- Keys follow video_id order, so ordering by the other key breaks ties by the lower video_id.

@@ -17,7 +17,7 @@ watches as (
 ),
 
 videos as (
-    select * from {{ ref('int_coview_videos_summarized') }}
+    select * from {{ ref('int_coview_videos_summarised') }}
     where variance_term > 0
 ),
 
@@ -85,7 +85,7 @@ non_coviewed_candidates as (
     select
         weak_degrees.video_id,
         candidate.video_id as matched_video_id,
-        round(-weak_degrees.scale * candidate.scale, 12) as correlation,  -- noqa: RF04
+        round(-weak_degrees.scale * candidate.scale, {{ coview_correlation_decimals() }}) as correlation,  -- noqa: RF04
         row_number() over (
             partition by weak_degrees.video_id
             order by candidate.scale_order asc

@@ -19,7 +19,7 @@ prioritised as (
 final as (
     select
         cast(video_id as {{ dbt.type_bigint() }}) as video_id,
-        cast(claim_probability as double) as claim_probability,
+        cast(claim_probability as {{ type_double() }}) as claim_probability,
         cast(predicted_claim_status as {{ dbt.type_string() }}) as predicted_claim_status,
         cast(review_priority as {{ dbt.type_bigint() }}) as review_priority,
         cast(dataset_type as {{ dbt.type_string() }}) as dataset_type,

@@ -31,11 +31,11 @@ final as (
         author_ban_status,
         videos,
         {%- for count in counts %}
-        cast(mean_{{ count }} as double) as mean_{{ count }},
-        cast(median_{{ count }} as double) as median_{{ count }},
+        cast(mean_{{ count }} as {{ type_double() }}) as mean_{{ count }},
+        cast(median_{{ count }} as {{ type_double() }}) as median_{{ count }},
         {%- endfor %}
         {%- for count, rate in rates.items() %}
-        cast(total_{{ count }} as double)
+        cast(total_{{ count }} as {{ type_double() }})
         / nullif(total_view_count, 0) as {{ rate }},
         {%- endfor %}
         cast(videos_without_views as {{ dbt.type_bigint() }}) as videos_without_views

@@ -9,7 +9,7 @@ final as (
         cast(feature as {{ dbt.type_string() }}) as feature,
         cast(feature_kind as {{ dbt.type_string() }}) as feature_kind,
         cast(best_rule as {{ dbt.type_string() }}) as best_rule,
-        cast(accuracy as double) as accuracy,
+        cast(accuracy as {{ type_double() }}) as accuracy,
         cast(distinct_values as {{ dbt.type_bigint() }}) as distinct_values,
         cast(videos as {{ dbt.type_bigint() }}) as videos,
         cast(is_leaky as {{ dbt.type_boolean() }}) as is_leaky

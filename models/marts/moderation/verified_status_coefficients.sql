@@ -7,9 +7,9 @@ coefficients as (
 final as (
     select
         cast(feature as {{ dbt.type_string() }}) as feature,
-        cast(coefficient as double) as coefficient,
-        cast(odds_ratio as double) as odds_ratio,
-        cast(variance_inflation_factor as double) as variance_inflation_factor
+        cast(coefficient as {{ type_double() }}) as coefficient,
+        cast(odds_ratio as {{ type_double() }}) as odds_ratio,
+        cast(variance_inflation_factor as {{ type_double() }}) as variance_inflation_factor
     from coefficients
 )
 

@@ -1,5 +1,3 @@
-{{ config(materialized='table') }}
-
 {#- One row per watched video: the marginal sums of its (capped) per-user watch-time vector
     and its variance term N * sum(x^2) - sum(x)^2 over all N users in staging. -#}
 
