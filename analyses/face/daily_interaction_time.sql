@@ -27,7 +27,7 @@ actuals as (
         product,
         cast(started_at as date) as activity_date,
         sum(interaction_time_seconds) as interaction_time_seconds
-    from {{ ref('stg_face__product_interactions') }}
+    from {{ ref('face_product_sessions') }}
     group by product, cast(started_at as date)
 ),
 

@@ -4,7 +4,7 @@
 with
 
 videos as (
-    select video_id from {{ ref('stg_feed__videos') }}
+    select video_id from {{ ref('feed_videos') }}
 ),
 
 matches as (

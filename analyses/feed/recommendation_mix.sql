@@ -9,7 +9,7 @@ recommendations as (
 ),
 
 watchers as (
-    select distinct user_id from {{ ref('stg_feed__interactions') }}
+    select distinct user_id from {{ ref('feed_interactions') }}
 ),
 
 labelled as (
